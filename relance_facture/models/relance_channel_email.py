@@ -1,0 +1,80 @@
+import uuid
+
+from odoo import api, fields, models
+
+
+class RelanceChannelEmail(models.AbstractModel):
+    """Email channel: the step's template rendered on each dispatch, queued
+    in ``mail.mail`` (never sent inline), inside Odoo's mail layout."""
+
+    _name = "relance.channel.email"
+    _description = "Dunning Channel: Email"
+
+    @api.model
+    def _relance_send(self, dispatches):
+        without_email = dispatches.filtered(lambda d: not d.recipient_id.email)
+        for dispatch in without_email:
+            dispatch.write(
+                {
+                    "state": "failed",
+                    "note": self.env._(
+                        "No email address for %(recipient)s: a call activity was "
+                        "created for %(user)s instead.",
+                        recipient=dispatch.recipient_id.display_name,
+                        user=dispatch.user_id.name,
+                    ),
+                }
+            )
+        if without_email:
+            self.env["relance.channel.phone"]._relance_schedule_calls(
+                without_email,
+                reason=self.env._("The customer has no email address: please call."),
+            )
+        to_send = dispatches - without_email
+        if not to_send:
+            return
+        self._relance_ensure_access_tokens(to_send.event_ids.move_id)
+        for template, group in to_send.grouped(lambda d: d.level_id.mail_template_id).items():
+            mails = template.with_context(mail_notify_force_send=False).send_mail_batch(
+                group.ids,
+                force_send=False,
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+            mail_by_dispatch = {mail.res_id: mail for mail in mails}
+            for dispatch in group:
+                dispatch.mail_id = mail_by_dispatch.get(dispatch.id)
+            self._relance_attach_invoices(group)
+        to_send.filtered("mail_id").write({"state": "sent"})
+
+    @api.model
+    def _relance_ensure_access_tokens(self, moves):
+        """Portal links need a token: create the missing ones in one write."""
+        for move in moves.filtered(lambda m: not m.access_token):
+            move.access_token = str(uuid.uuid4())
+
+    @api.model
+    def _relance_attach_invoices(self, dispatches):
+        """Attach the invoice PDFs when the company asks for it, reusing the
+        stored PDF of an invoice when there is one."""
+        for dispatch in dispatches.filtered(
+            lambda d: d.company_id.relance_attach_invoice and d.mail_id
+        ):
+            attachments = self.env["ir.attachment"]
+            for move in dispatch.event_ids.move_id:
+                attachments |= move.invoice_pdf_report_id or self._relance_render_invoice(move)
+            dispatch.mail_id.attachment_ids = [fields.Command.link(a.id) for a in attachments]
+
+    @api.model
+    def _relance_render_invoice(self, move):
+        content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "account.account_invoices", move.ids
+        )
+        return self.env["ir.attachment"].create(
+            {
+                "name": f"{move._get_report_base_filename()}.pdf",
+                "raw": content,
+                "mimetype": "application/pdf",
+                "res_model": "mail.message",
+                "res_id": 0,
+            }
+        )

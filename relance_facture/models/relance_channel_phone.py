@@ -1,0 +1,51 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+
+class RelanceChannelPhone(models.AbstractModel):
+    """Phone channel: a Call activity on the customer for the person in
+    charge, with the call script and the invoices to talk about."""
+
+    _name = "relance.channel.phone"
+    _description = "Dunning Channel: Phone Call"
+
+    @api.model
+    def _relance_send(self, dispatches):
+        self._relance_schedule_calls(dispatches)
+        dispatches.write({"state": "sent"})
+
+    @api.model
+    def _relance_schedule_calls(self, dispatches, reason=None):
+        """One Call activity per customer, replacing the one a previous step
+        left open, so that re-runs never stack calls."""
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        partners = dispatches.partner_id
+        self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        ).unlink()
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for partner, group in dispatches.grouped("partner_id").items():
+            notes = Markup().join(d._relance_call_note(reason) for d in group)
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": group[0].user_id.id,
+                    "date_deadline": group[0].date or fields.Date.context_today(self),
+                    "summary": self.env._(
+                        "Call %(customer)s: %(step)s", customer=partner.name,
+                        step=group[0].level_id.name,
+                    ),
+                    "note": notes,
+                }
+            )
+        return self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            vals_list
+        )

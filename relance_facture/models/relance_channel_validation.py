@@ -1,0 +1,81 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+
+class RelanceChannelValidation(models.AbstractModel):
+    """Steps that wait for an accountant (formal notice, escalation): an
+    activity asks for validation; validated escalations become an activity
+    proposing the next move (agency, lawyer, injonction de payer)."""
+
+    _name = "relance.channel.validation"
+    _description = "Dunning Channel: Validation and Escalation"
+
+    @api.model
+    def _relance_request(self, events):
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_validate")
+        partners = events.partner_id
+        self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        ).unlink()
+        pending = self.env["relance.event"].search(
+            [("partner_id", "in", partners.ids), ("state", "=", "draft")]
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for partner, group in pending.grouped("partner_id").items():
+            lines = Markup().join(
+                Markup("<li>%s: %s</li>") % (event.move_id.name, event.level_id.name)
+                for event in group
+            )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": group[0].user_id.id,
+                    "date_deadline": fields.Date.context_today(self),
+                    "summary": self.env._("Dunning step to validate"),
+                    "note": Markup("<p>%s</p><ul>%s</ul>")
+                    % (self.env._("Validate or cancel in Dunning › To Validate:"), lines),
+                }
+            )
+        return self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            vals_list
+        )
+
+    @api.model
+    def _relance_send(self, dispatches):
+        """Validated escalation: propose the next move to the person in charge."""
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_escalation")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": dispatch.partner_id.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": dispatch.user_id.id,
+                    "date_deadline": dispatch.date,
+                    "summary": self.env._("Escalate the unpaid invoices"),
+                    "note": Markup("<p>%s</p><p>%s</p>")
+                    % (
+                        self.env._(
+                            "Amicable dunning is over for %(invoices)s (%(amount)s).",
+                            invoices=", ".join(dispatch.move_ids.mapped("name")),
+                            amount=dispatch.currency_id.format(dispatch.amount_residual),
+                        ),
+                        self.env._(
+                            "Choose: collection agency, lawyer, or injonction de "
+                            "payer at the commercial court."
+                        ),
+                    ),
+                }
+                for dispatch in dispatches
+            ]
+        )
+        dispatches.write({"state": "sent"})

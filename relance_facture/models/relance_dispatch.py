@@ -1,0 +1,165 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from .relance_event import CHANNELS
+
+
+class RelanceDispatch(models.Model):
+    """One message to one customer on one channel: it covers the invoices
+    that reached a step in the same run (one email lists them all)."""
+
+    _name = "relance.dispatch"
+    _description = "Dunning Message"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    recipient_id = fields.Many2one("res.partner", string="Recipient")
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True)
+    channel = fields.Selection(CHANNELS, required=True)
+    level_id = fields.Many2one(
+        "relance.level", string="Step", help="The highest step of the message."
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    user_id = fields.Many2one("res.users", string="Person in Charge")
+    event_ids = fields.Many2many(
+        "relance.event",
+        "relance_dispatch_event_rel",
+        "dispatch_id",
+        "event_id",
+        string="Steps",
+    )
+    move_ids = fields.Many2many(
+        "account.move", compute="_compute_move_ids", string="Invoices Reminded"
+    )
+    other_move_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_other_move_ids",
+        string="Other Open Invoices",
+        help="The customer's other unpaid invoices, summarised in the message.",
+    )
+    amount_residual = fields.Monetary(
+        compute="_compute_amounts", string="Amount Claimed"
+    )
+    amount_other = fields.Monetary(compute="_compute_amounts", string="Other Open Amount")
+    state = fields.Selection(
+        [("draft", "Draft"), ("sent", "Sent"), ("failed", "Failed")],
+        default="draft",
+        required=True,
+    )
+    mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
+    note = fields.Text()
+    invoice_table_html = fields.Html(
+        compute="_compute_invoice_table_html",
+        sanitize=False,
+        help="The invoices of the message as a table, in the recipient's language.",
+    )
+
+    @api.depends("event_ids.move_id")
+    def _compute_move_ids(self):
+        for dispatch in self:
+            dispatch.move_ids = dispatch.event_ids.move_id.sorted(
+                lambda m: (m.invoice_date_due or m.date, m.id)
+            )
+
+    def _compute_other_move_ids(self):
+        domain = [
+            ("commercial_partner_id", "in", self.partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        open_moves = self.env["account.move"].search(domain, order="invoice_date_due, id")
+        by_key = open_moves.grouped(
+            lambda m: (m.commercial_partner_id, m.company_id, m.currency_id)
+        )
+        for dispatch in self:
+            key = (dispatch.partner_id, dispatch.company_id, dispatch.currency_id)
+            dispatch.other_move_ids = by_key.get(key, open_moves.browse()) - dispatch.move_ids
+
+    @api.depends("event_ids.amount_residual")
+    def _compute_amounts(self):
+        for dispatch in self:
+            dispatch.amount_residual = sum(dispatch.event_ids.mapped("amount_residual"))
+            dispatch.amount_other = sum(dispatch.other_move_ids.mapped("amount_residual"))
+
+    @api.depends_context("lang")
+    def _compute_invoice_table_html(self):
+        for dispatch in self:
+            dispatch.invoice_table_html = self.env["ir.qweb"]._render(
+                "relance_facture.relance_dispatch_invoice_table",
+                {"dispatch": dispatch, "today": dispatch.date},
+            )
+
+    @api.depends("partner_id", "level_id")
+    def _compute_display_name(self):
+        for dispatch in self:
+            dispatch.display_name = f"{dispatch.level_id.name} - {dispatch.partner_id.name}"
+
+    def _relance_lang(self):
+        self.ensure_one()
+        return (self.recipient_id or self.partner_id).lang or self.env.lang
+
+    def _relance_log_line(self):
+        """One line of the chatter note saying what this message was."""
+        self.ensure_one()
+        channel = dict(self._fields["channel"]._description_selection(self.env))[self.channel]
+        moves = ", ".join(self.event_ids.move_id.mapped("name"))
+        if self.state == "sent":
+            return self.env._(
+                "%(step)s (%(channel)s) to %(recipient)s: %(invoices)s",
+                step=self.level_id.name,
+                channel=channel,
+                recipient=self.recipient_id.display_name
+                if self.channel in ("email", "sms", "letter", "formal_notice")
+                else self.user_id.name,
+                invoices=moves,
+            )
+        return self.env._(
+            "%(step)s (%(channel)s) failed for %(invoices)s: %(reason)s",
+            step=self.level_id.name,
+            channel=channel,
+            invoices=moves,
+            reason=self.note or "",
+        )
+
+    @api.model
+    def _relance_join_lines(self, lines):
+        body = Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
+            self.env._("Dunning"),
+            Markup().join(Markup("<li>%s</li>") % line for line in lines),
+        )
+        return body
+
+    def _relance_call_script(self):
+        """The step's call script with this customer's figures filled in."""
+        self.ensure_one()
+        level = self.level_id.with_context(lang=self._relance_lang())
+        moves = self.move_ids
+        values = {
+            "customer": self.partner_id.name,
+            "invoices": ", ".join(moves.mapped("name")),
+            "due_dates": ", ".join(
+                sorted({str(fields.Date.to_string(m.relance_due_date)) for m in moves})
+            ),
+            "amount": self.currency_id.format(self.amount_residual),
+        }
+        return (level.call_script or "").format_map(_KeepMissing(values))
+
+    def _relance_call_note(self, reason=None):
+        """HTML note of a Call activity: why, the script, the invoices."""
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "relance_facture.relance_call_note",
+            {"dispatch": self, "reason": reason, "script": self._relance_call_script()},
+        )
+
+
+class _KeepMissing(dict):
+    """format_map() mapping that leaves unknown placeholders as they are."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"

@@ -1,0 +1,349 @@
+"""The daily dunning run: which invoices are due, which step, which message.
+
+Everything that sends a reminder (the scheduled action, "Send now", the
+validation of a formal notice) goes through ``_relance_send_events`` so that
+the history, the "never twice" guarantee and the chatter logs are the same.
+Each channel is a small handler model (``relance.channel.<channel>``).
+"""
+
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Event states that count as "the step is behind us".
+DONE_STATES = ("sent", "failed", "cancelled")
+CUSTOMER_CHANNELS = ("email", "sms", "letter", "formal_notice")
+
+
+class RelanceEngine(models.AbstractModel):
+    _name = "relance.engine"
+    _description = "Dunning Engine"
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_daily(self, batch_size=200):
+        """Do the whole day's dunning, customer batch after customer batch.
+
+        The cron worker commits after each ``_notify_progress`` and calls
+        again while work remains; a manual run ("Run manually", tests) loops
+        here until the day is done.
+        """
+        today = fields.Date.context_today(self)
+        self._relance_refresh_states(today)
+        seen = self.env["account.move"]
+        while True:
+            moves = self._relance_lock_due_moves(today, batch_size, exclude=seen)
+            seen |= moves
+            if moves:
+                self._relance_process_moves(moves, today)
+            remaining = self._relance_count_due_moves(today, exclude=seen)
+            self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
+            if not (moves and remaining) or self.env.context.get("cron_id"):
+                return
+
+    @api.model
+    def _relance_due_domain(self, today):
+        return [
+            *self.env["account.move"]._relance_open_domain(),
+            ("relance_next_date", "<=", today),
+            ("relance_excluded", "=", False),
+            ("relance_dispute", "=", False),
+            ("commercial_partner_id.relance_excluded", "=", False),
+        ]
+
+    @api.model
+    def _relance_count_due_moves(self, today, exclude=None):
+        domain = self._relance_due_domain(today)
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        return self.env["account.move"].search_count(domain)
+
+    @api.model
+    def _relance_lock_due_moves(self, today, limit, exclude=None):
+        """Lock the due invoices of the next ``limit`` customers.
+
+        A batch holds whole customers so that one customer gets one message
+        per run; invoices locked by another transaction (a payment, a manual
+        send) are skipped and come back in a later batch.
+        """
+        domain = self._relance_due_domain(today)
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        query = self.env["account.move"]._search(domain)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT commercial_partner_id FROM account_move WHERE id IN (%s)
+                   GROUP BY commercial_partner_id ORDER BY commercial_partner_id
+                   LIMIT %s""",
+                query.subselect(),
+                limit,
+            )
+        )
+        if not rows:
+            return self.env["account.move"]
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM account_move
+                   WHERE id IN (%s) AND commercial_partner_id IN %s
+                   ORDER BY id FOR UPDATE SKIP LOCKED""",
+                query.subselect(),
+                tuple(row[0] for row in rows),
+            )
+        )
+        return self.env["account.move"].browse(row[0] for row in rows)
+
+    @api.model
+    def _relance_refresh_states(self, today):
+        """Invoices that became late since yesterday show it, even before
+        their first reminder."""
+        moves = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._relance_open_domain(),
+                ("relance_state", "in", ("not_due", "courtesy", "paused")),
+                ("relance_due_date", "<", today),
+            ]
+        )
+        self.env.add_to_compute(moves._fields["relance_state"], moves)
+
+    # ------------------------------------------------------------------
+    # Planning and events
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_process_moves(self, moves, today):
+        """Run today's step of each locked invoice; returns the new events."""
+        events = self._relance_plan_events(moves, today)
+        self._relance_replan(moves)
+        return events
+
+    @api.model
+    def _relance_run_moves(self, moves, force=False):
+        """"Send now": lock the invoices, then same path as the daily run."""
+        today = fields.Date.context_today(self)
+        if moves:
+            self.env.execute_query(
+                SQL("SELECT id FROM account_move WHERE id IN %s FOR UPDATE", tuple(moves.ids))
+            )
+        events = self._relance_plan_events(moves, today, force=force)
+        self._relance_replan(moves)
+        return events
+
+    @api.model
+    def _relance_plan_events(self, moves, today, force=False):
+        # Re-read after the lock: an invoice paid since planning sends nothing.
+        moves.invalidate_recordset()
+        moves.relance_event_ids.invalidate_recordset()
+        plans = moves._relance_plan(today, force=force)
+        due = {move: plan.due_step for move, plan in plans.items() if plan.due_step}
+        if not due:
+            return self.env["relance.event"]
+        events = self._relance_create_events(due, today)
+        waiting = events.filtered(lambda e: not due[e.move_id].auto_send)
+        if waiting:
+            self._relance_request_validation(waiting)
+        self._relance_send_events(events - waiting)
+        return events
+
+    @api.model
+    def _relance_create_events(self, due, today):
+        """One draft event per (invoice, step); a step another transaction
+        recorded meanwhile is skipped, never sent twice."""
+        vals_list = [
+            self._prepare_event_vals(move, step, today) for move, step in due.items()
+        ]
+        Event = self.env["relance.event"]
+        try:
+            with self.env.cr.savepoint():
+                return Event.create(vals_list)
+        except psycopg2.IntegrityError:
+            _logger.info("Dunning steps recorded concurrently; creating one by one.")
+        events = Event
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    events |= Event.create(vals)
+            except psycopg2.IntegrityError:
+                continue
+        return events
+
+    @api.model
+    def _prepare_event_vals(self, move, step, today):
+        level = self.env["relance.level"].browse(step.key)
+        partner = move.commercial_partner_id
+        return {
+            "move_id": move.id,
+            "partner_id": partner.id,
+            "level_id": level.id,
+            "company_id": move.company_id.id,
+            "currency_id": move.currency_id.id,
+            "channel": level._relance_main_channel(),
+            "date": today,
+            "state": "draft",
+            "user_id": partner._relance_responsible(move.company_id).id,
+            "amount_residual": move.amount_residual,
+            "due_date": move.relance_due_date,
+            "days_late": max((today - move.relance_due_date).days, 0),
+        }
+
+    @api.model
+    def _relance_replan(self, moves):
+        """Recompute next step and status now (the day may have changed
+        what the stored plan said)."""
+        for fname in ("relance_next_level_id", "relance_next_date", "relance_state"):
+            self.env.add_to_compute(moves._fields[fname], moves)
+        moves.flush_recordset(["relance_next_level_id", "relance_next_date", "relance_state"])
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_channel_handlers(self):
+        """Channel -> handler model. Later modules (SMS, letters, formal
+        notice) add theirs here."""
+        return {
+            "email": "relance.channel.email",
+            "phone": "relance.channel.phone",
+            "escalation": "relance.channel.validation",
+        }
+
+    @api.model
+    def _relance_send_events(self, events):
+        """Send draft events: one message per customer, company, currency and
+        channel, listing every invoice that reached a step."""
+        if not events:
+            return self.env["relance.dispatch"]
+        handlers = self._relance_channel_handlers()
+        partners = events.partner_id
+        recipients = self._relance_recipients(partners)
+        vals_list = []
+        for (partner, company, currency), group in events.grouped(
+            lambda e: (e.partner_id, e.company_id, e.currency_id)
+        ).items():
+            for channel in handlers:
+                channel_events = group.filtered(
+                    lambda e, ch=channel: ch in e.level_id._relance_channels()
+                )
+                if channel_events:
+                    vals_list.append(
+                        self._prepare_dispatch_vals(
+                            partner, company, currency, channel, channel_events, recipients
+                        )
+                    )
+        dispatches = self.env["relance.dispatch"].create(vals_list)
+        for channel, channel_dispatches in dispatches.grouped("channel").items():
+            self.env[handlers[channel]]._relance_send(channel_dispatches)
+        self._relance_settle_events(events, dispatches)
+        self._relance_log_chatter(dispatches)
+        self._relance_close_validation_activities(events)
+        return dispatches
+
+    @api.model
+    def _prepare_dispatch_vals(self, partner, company, currency, channel, events, recipients):
+        highest = events.level_id.sorted(lambda lvl: (lvl.sequence, lvl.offset_days, lvl.id))[-1]
+        return {
+            "partner_id": partner.id,
+            "recipient_id": recipients[partner].id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "channel": channel,
+            "level_id": highest.id,
+            "date": fields.Date.context_today(self),
+            "user_id": events[:1].user_id.id,
+            "event_ids": [fields.Command.set(events.ids)],
+        }
+
+    @api.model
+    def _relance_recipients(self, partners):
+        """{commercial partner: contact receiving reminders}, in one query."""
+        invoice_contacts = self.env["res.partner"].search(
+            [("parent_id", "in", partners.ids), ("type", "=", "invoice")], order="id"
+        )
+        first_contact = {}
+        for contact in invoice_contacts:
+            first_contact.setdefault(contact.parent_id, contact)
+        return {
+            partner: partner.relance_contact_id or first_contact.get(partner) or partner
+            for partner in partners
+        }
+
+    @api.model
+    def _relance_settle_events(self, events, dispatches):
+        """An event is sent when a message of its step reached the customer
+        (or its internal action was done), failed otherwise, with the reasons."""
+        by_event = {}
+        for dispatch in dispatches:
+            for event in dispatch.event_ids:
+                by_event.setdefault(event, []).append(dispatch)
+        sent, failed_notes = self.env["relance.event"], {}
+        for event in events:
+            event_dispatches = by_event.get(event, [])
+            customer = [d for d in event_dispatches if d.channel in CUSTOMER_CHANNELS]
+            deciding = customer or event_dispatches
+            if deciding and any(d.state == "sent" for d in deciding):
+                sent |= event
+            else:
+                notes = [d.note for d in event_dispatches if d.note]
+                failed_notes[event] = "\n".join(notes) or self.env._(
+                    "No channel of this step could be used."
+                )
+        sent.write({"state": "sent"})
+        for event, note in failed_notes.items():
+            event.write({"state": "failed", "note": note})
+        emails = dispatches.filtered(lambda d: d.channel == "email" and d.mail_id)
+        for dispatch in emails:
+            dispatch.event_ids.mail_id = dispatch.mail_id
+
+    @api.model
+    def _relance_log_chatter(self, dispatches):
+        """A note on every invoice and customer concerned, in one batch each."""
+        move_bodies, partner_bodies = {}, {}
+        for dispatch in dispatches:
+            line = dispatch._relance_log_line()
+            for move in dispatch.event_ids.move_id:
+                move_bodies.setdefault(move.id, []).append(line)
+            partner_bodies.setdefault(dispatch.partner_id.id, []).append(line)
+        join = self.env["relance.dispatch"]._relance_join_lines
+        if move_bodies:
+            self.env["account.move"].browse(move_bodies).sudo()._message_log_batch(
+                {res_id: join(lines) for res_id, lines in move_bodies.items()}
+            )
+        if partner_bodies:
+            self.env["res.partner"].browse(partner_bodies).sudo()._message_log_batch(
+                {res_id: join(lines) for res_id, lines in partner_bodies.items()}
+            )
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_request_validation(self, events):
+        """Steps that wait for an accountant: an activity per customer."""
+        self.env["relance.channel.validation"]._relance_request(events)
+
+    @api.model
+    def _relance_close_validation_activities(self, events):
+        """Once no step of a customer waits any more, its validation
+        activity is done."""
+        partners = events.partner_id
+        if not partners:
+            return
+        still_waiting = self.env["relance.event"].search(
+            [("partner_id", "in", partners.ids), ("state", "=", "draft")]
+        ).partner_id
+        done = partners - still_waiting
+        if done:
+            activity_type = self.env.ref("relance_facture.mail_activity_type_relance_validate")
+            activities = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", done.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            activities.action_feedback(feedback=self.env._("Dunning steps validated or cancelled."))

@@ -1,0 +1,104 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("letter", "Letter"),
+    ("phone", "Phone call"),
+    ("formal_notice", "Formal notice"),
+    ("escalation", "Escalation"),
+]
+
+
+class RelanceEvent(models.Model):
+    """One dunning step done (or waiting, or failed) for one invoice.
+
+    The history of dunning: one record per (invoice, step), enforced by the
+    database, so that no step is ever sent twice for an invoice.
+    """
+
+    _name = "relance.event"
+    _description = "Dunning Event"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True
+    )
+    level_id = fields.Many2one(
+        "relance.level", string="Step", required=True, ondelete="restrict"
+    )
+    profile_id = fields.Many2one(related="level_id.profile_id", store=True)
+    kind = fields.Selection(related="level_id.kind", store=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True)
+    channel = fields.Selection(CHANNELS, required=True)
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    state = fields.Selection(
+        [
+            ("draft", "To validate"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        index=True,
+    )
+    dispatch_id = fields.Many2one("relance.dispatch", string="Message", index=True)
+    mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
+    recipient_id = fields.Many2one(related="dispatch_id.recipient_id")
+    user_id = fields.Many2one("res.users", string="Person in Charge")
+    amount_residual = fields.Monetary(
+        string="Amount Claimed", help="Balance of the invoice when the step ran."
+    )
+    due_date = fields.Date(help="The due date (J) the step was computed from.")
+    days_late = fields.Integer()
+    note = fields.Text(help="Why a step failed, or what was done instead.")
+
+    _sql_constraints = [
+        (
+            "move_level_uniq",
+            "UNIQUE(move_id, level_id)",
+            "This dunning step is already recorded for this invoice.",
+        )
+    ]
+
+    @api.depends("move_id.name", "level_id.name")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = f"{event.move_id.name} - {event.level_id.name}"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        raise UserError(
+            self.env._("Dunning history is never deleted: cancel the event instead.")
+        )
+
+    def action_validate(self):
+        """Send steps that waited for validation, through the daily engine."""
+        self.check_access("write")
+        if not self.env.user.has_group("account.group_account_user"):
+            raise UserError(self.env._("Only accountants can validate dunning steps."))
+        drafts = self.filtered(lambda e: e.state == "draft")
+        if drafts != self:
+            raise UserError(self.env._("Only steps waiting for validation can be validated."))
+        self.env["relance.engine"].sudo()._relance_send_events(drafts.sudo())
+        return True
+
+    def action_cancel(self):
+        """Do not send this step; it stays in the history and is not proposed again."""
+        if any(e.state == "sent" for e in self):
+            raise UserError(self.env._("A step already sent cannot be cancelled."))
+        self.write({"state": "cancelled"})
+        self.env["relance.engine"]._relance_close_validation_activities(self)
+        return True

@@ -1,0 +1,127 @@
+"""Pure planning of a dunning ladder: which step is due on a given day.
+
+No Odoo import here: the rules are tested without a database
+(``tests_unit/test_ladder.py``) and used by the engine through ``Step``
+values built from ``relance.level`` records.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+PRE_DUE = "pre_due"
+REMINDER = "reminder"
+FORMAL_NOTICE = "formal_notice"
+ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a ladder, in ladder order."""
+
+    key: int
+    kind: str
+    offset_days: int
+    customer_facing: bool = True
+    auto_send: bool = True
+    min_amount: float = 0.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the ladder says for one invoice on one day.
+
+    ``due_step`` is the step to run today (the highest one due: a run that
+    was down for days catches up with that step only). ``next_step`` and
+    ``next_date`` say what comes next: the due step itself when there is one,
+    otherwise the first step ahead and the day it becomes due.
+    """
+
+    due_step: Step | None = None
+    next_step: Step | None = None
+    next_date: date | None = None
+
+
+def applicable_steps(steps, residual, small_threshold=0.0):
+    """Keep the steps that apply to an invoice whose balance is ``residual``.
+
+    A step with a minimum amount is dropped below it. A small amount gets
+    only the first reminder after the due date, and its formal notice waits
+    for validation.
+    """
+    small = bool(small_threshold) and residual < small_threshold
+    result = []
+    reminders = 0
+    for step in steps:
+        if step.min_amount and residual < step.min_amount:
+            continue
+        if small and step.kind == REMINDER:
+            reminders += 1
+            if reminders > 1:
+                continue
+        if small and step.kind == FORMAL_NOTICE and step.auto_send:
+            step = replace(step, auto_send=False)
+        result.append(step)
+    return result
+
+
+def step_date(step, due_date, last_message_date=None, min_gap_days=0):
+    """The day ``step`` becomes due: its offset from J, pushed back so that
+    two messages to the customer are at least ``min_gap_days`` apart."""
+    planned = due_date + timedelta(days=step.offset_days)
+    if step.customer_facing and last_message_date and min_gap_days:
+        planned = max(planned, last_message_date + timedelta(days=min_gap_days))
+    return planned
+
+
+def plan(
+    steps,
+    *,
+    due_date,
+    today,
+    done_keys=(),
+    pending=False,
+    last_message_date=None,
+    min_gap_days=0,
+    residual=0.0,
+    small_threshold=0.0,
+):
+    """Plan one invoice.
+
+    :param steps: the profile's ``Step`` values, in ladder order
+    :param due_date: J (earliest unpaid instalment's due date)
+    :param done_keys: keys of the steps already recorded for the invoice
+        (sent, failed, cancelled or waiting): none of them runs again
+    :param pending: a step waits for validation; nothing goes further
+    :param last_message_date: day of the last message sent to the customer
+    """
+    if pending:
+        return Plan()
+    ladder = applicable_steps(steps, residual, small_threshold)
+    done = set(done_keys)
+    last_done = max((i for i, s in enumerate(ladder) if s.key in done), default=-1)
+    # Courtesy steps only make sense while the invoice is not yet due.
+    ahead = [
+        s for s in ladder[last_done + 1 :] if not (s.kind == PRE_DUE and today >= due_date)
+    ]
+    if not ahead:
+        return Plan()
+    reached = [s for s in ahead if due_date + timedelta(days=s.offset_days) <= today]
+    if not reached:
+        first = ahead[0]
+        return Plan(None, first, step_date(first, due_date, last_message_date, min_gap_days))
+    highest = reached[-1]
+    when = step_date(highest, due_date, last_message_date, min_gap_days)
+    if when <= today:
+        return Plan(highest, highest, when)
+    # The highest step reached waits for the gap; a later step may come first.
+    following = ahead[ahead.index(highest) + 1 :]
+    if following:
+        later = step_date(following[0], due_date, last_message_date, min_gap_days)
+        if later < when:
+            return Plan(None, following[0], later)
+    return Plan(None, highest, when)
+
+
+def days_late(due_date, today):
+    """Days past J, 0 when not yet due."""
+    return max((today - due_date).days, 0)

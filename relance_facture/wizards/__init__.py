@@ -1,0 +1,2 @@
+from . import relance_preview
+from . import relance_preview_line

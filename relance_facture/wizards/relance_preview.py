@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+
+from ..models.relance_event import CHANNELS
+
+
+class RelancePreview(models.TransientModel):
+    """What the next run would send, computed by the engine's planning
+    without writing or sending anything."""
+
+    _name = "relance.preview"
+    _description = "Dunning Run Preview"
+
+    date = fields.Date(default=fields.Date.context_today, readonly=True)
+    line_ids = fields.One2many("relance.preview.line", "preview_id", readonly=True)
+    line_count = fields.Integer(compute="_compute_line_count")
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        for preview in self:
+            preview.line_count = len(preview.line_ids)
+
+    @api.model
+    def _relance_preview_vals(self, moves, today):
+        """One line per customer, company, currency and channel, as the
+        engine would group them."""
+        engine = self.env["relance.engine"]
+        plans = moves._relance_plan(today)
+        due = {m: p.due_step for m, p in plans.items() if p.due_step}
+        levels = self.env["relance.level"].browse({s.key for s in due.values()})
+        level_by_id = {lvl.id: lvl for lvl in levels}
+        recipients = engine._relance_recipients(
+            self.env["account.move"].concat(*due).commercial_partner_id
+        )
+        handlers = engine._relance_channel_handlers()
+        groups = {}
+        for move, step in due.items():
+            level = level_by_id[step.key]
+            channels = [c for c in level._relance_channels() if c in handlers]
+            if not step.auto_send:
+                channels = ["validation"]
+            partner = move.commercial_partner_id
+            for channel in channels:
+                key = (partner, move.company_id, move.currency_id, channel)
+                groups.setdefault(key, []).append((move, level))
+        vals_list = []
+        for (partner, company, currency, channel), items in groups.items():
+            moves_of_line = self.env["account.move"].concat(*(m for m, _lvl in items))
+            recipient = recipients[partner]
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "recipient_id": recipient.id,
+                    "company_id": company.id,
+                    "currency_id": currency.id,
+                    "channel": channel,
+                    "level_names": ", ".join(sorted({lvl.name for _m, lvl in items})),
+                    "move_ids": [fields.Command.set(moves_of_line.ids)],
+                    "amount_residual": sum(moves_of_line.mapped("amount_residual")),
+                    "warning": self._relance_line_warning(channel, recipient),
+                }
+            )
+        return vals_list
+
+    @api.model
+    def _relance_line_warning(self, channel, recipient):
+        if channel == "email" and not recipient.email:
+            return self.env._("No email address: a call activity will be created instead.")
+        return False
+
+    @api.model
+    def action_open_preview(self, moves=None):
+        today = fields.Date.context_today(self)
+        if moves is None:
+            engine = self.env["relance.engine"]
+            moves = self.env["account.move"].search(engine._relance_due_domain(today))
+        preview = self.create(
+            {
+                "date": today,
+                "line_ids": [
+                    fields.Command.create(vals)
+                    for vals in self._relance_preview_vals(moves, today)
+                ],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Preview of the Next Dunning Run"),
+            "res_model": self._name,
+            "res_id": preview.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+
+PREVIEW_CHANNELS = CHANNELS + [("validation", "Waits for validation")]

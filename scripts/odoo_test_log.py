@@ -19,6 +19,7 @@ LINE = re.compile(
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 TEST_REPORT = re.compile(r"^(FAIL|ERROR): ")
 MAX_LINES = 40  # lines of one excerpt
+MAX_WIDTH = 300  # characters of one line
 
 
 def read_records(path):
@@ -44,7 +45,8 @@ def excerpt(title, level, logger, msg, more):
         cut = len(more) - MAX_LINES
         more = [*more[:3], f"... ({cut} lines, see the log)", *more[cut + 3 :]]
     for line in more:
-        print(f"    {line}")
+        cut = f" ... ({len(line) - MAX_WIDTH} more characters)"
+        print(f"    {line[:MAX_WIDTH]}{cut if len(line) > MAX_WIDTH else ''}")
 
 
 def main(path, exit_code, counts_file):

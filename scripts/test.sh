@@ -146,9 +146,11 @@ BANNER
   db=relance_test_$(date +%Y%m%d_%H%M%S)_$$
   log=$VAR/log/odoo-tests.log
   drop_db "$db"
+  # An interrupted run leaves no database behind.
+  trap 'drop_db "$db"; exit 130' INT TERM
   copy_db "$tmpl" "$db" || { odoo_fail "cannot copy $tmpl"; return; }
   say "Installing $ADDON and running its tests in $db (log: var/log/odoo-tests.log)"
-  timeout "${RELANCE_ODOO_TIMEOUT:-3600}" "$PYTHON" -m odoo -d "$db" \
+  timeout --foreground "${RELANCE_ODOO_TIMEOUT:-3600}" "$PYTHON" -m odoo -d "$db" \
     --addons-path="$ODOO_ADDONS,$ADDON_PARENT" -i "$ADDON" --test-tags "$tags" \
     --without-demo=all --stop-after-init --log-level=test \
     --http-interface=127.0.0.1 --http-port="$(free_port)" >"$log" 2>&1
@@ -157,6 +159,7 @@ BANNER
   "$PYTHON" "$ROOT/scripts/odoo_test_log.py" "$log" "$rc" "$VAR/log/odoo-counts"
   read -r counts <"$VAR/log/odoo-counts" || counts="0 1 0"
   read -r o_pass o_fail o_skip <<<"$counts"
+  trap - INT TERM
   if [ -n "$keep_db" ]; then
     say "Kept database $db (drop it with: dropdb $db; rm -rf $FILESTORE_ROOT/$db)"
   else

@@ -49,12 +49,16 @@ class AccountMove(models.Model):
         string="Excluded from Dunning", copy=False, tracking=True
     )
     relance_dispute = fields.Boolean(
-        string="Disputed", copy=False, tracking=True,
+        string="Disputed",
+        copy=False,
+        tracking=True,
         help="Dunning stops for this invoice until the dispute is cleared.",
     )
     relance_dispute_reason = fields.Char(string="Dispute Reason", copy=False)
     relance_promise_date = fields.Date(
-        string="Promised Payment Date", copy=False, tracking=True,
+        string="Promised Payment Date",
+        copy=False,
+        tracking=True,
         help="Dunning pauses until this date plus the grace period.",
     )
     relance_event_ids = fields.One2many(
@@ -82,7 +86,10 @@ class AccountMove(models.Model):
         store=True,
     )
     relance_next_date = fields.Date(
-        string="Next Dunning Date", compute="_compute_relance_next", store=True, index=True
+        string="Next Dunning Date",
+        compute="_compute_relance_next",
+        store=True,
+        index=True,
     )
     relance_state = fields.Selection(
         RELANCE_STATES,
@@ -125,7 +132,9 @@ class AccountMove(models.Model):
     @api.depends("relance_event_ids.state", "relance_event_ids.date")
     def _compute_relance_level_id(self):
         for move in self:
-            done = move.relance_event_ids.filtered(lambda e: e.state in ("sent", "failed"))
+            done = move.relance_event_ids.filtered(
+                lambda e: e.state in ("sent", "failed")
+            )
             last = done.sorted(lambda e: (e.date, e.level_id.sequence, e.id))[-1:]
             move.relance_level_id = last.level_id
             move.relance_last_date = last.date
@@ -254,7 +263,9 @@ class AccountMove(models.Model):
                 continue
             profile = move.relance_profile_id
             if profile not in steps_cache:
-                steps_cache[profile] = [lvl._relance_step() for lvl in profile.level_ids]
+                steps_cache[profile] = [
+                    lvl._relance_step() for lvl in profile.level_ids
+                ]
             events = move.relance_event_ids
             sent = events.filtered(
                 lambda e: e.state == "sent" and e.level_id._relance_is_customer_facing()
@@ -268,7 +279,9 @@ class AccountMove(models.Model):
                 last_message_date=max(sent.mapped("date"), default=None),
                 min_gap_days=move.company_id.relance_min_gap_days,
                 residual=move.amount_residual_signed,
-                small_threshold=profile._relance_small_amount_threshold(move.company_id),
+                small_threshold=profile._relance_small_amount_threshold(
+                    move.company_id
+                ),
             )
             if force and not plan.due_step and plan.next_step:
                 plan = ladder.Plan(plan.next_step, plan.next_step, today)

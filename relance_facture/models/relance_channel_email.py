@@ -1,6 +1,7 @@
 import uuid
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class RelanceChannelEmail(models.AbstractModel):
@@ -34,7 +35,9 @@ class RelanceChannelEmail(models.AbstractModel):
         if not to_send:
             return
         self._relance_ensure_access_tokens(to_send.event_ids.move_id)
-        for template, group in to_send.grouped(lambda d: d.level_id.mail_template_id).items():
+        for template, group in to_send.grouped(
+            lambda d: d.level_id.mail_template_id
+        ).items():
             mails = template.with_context(mail_notify_force_send=False).send_mail_batch(
                 group.ids,
                 force_send=False,
@@ -48,9 +51,24 @@ class RelanceChannelEmail(models.AbstractModel):
 
     @api.model
     def _relance_ensure_access_tokens(self, moves):
-        """Portal links need a token: create the missing ones in one write."""
-        for move in moves.filtered(lambda m: not m.access_token):
-            move.access_token = str(uuid.uuid4())
+        """Portal links need a token. ``_portal_ensure_token`` writes invoices
+        one by one (and an invoice write re-checks its balance), so the
+        missing tokens are set in one statement."""
+        missing = moves.filtered(lambda m: not m.access_token)
+        if not missing:
+            return
+        self.env.execute_query(
+            SQL(
+                """UPDATE account_move SET access_token = tokens.token
+                   FROM (SELECT unnest(%s::int[]) AS id,
+                                unnest(%s::varchar[]) AS token) tokens
+                   WHERE account_move.id = tokens.id
+                     AND account_move.access_token IS NULL""",
+                missing.ids,
+                [str(uuid.uuid4()) for _move in missing],
+            )
+        )
+        missing.invalidate_recordset(["access_token"])
 
     @api.model
     def _relance_attach_invoices(self, dispatches):
@@ -61,8 +79,12 @@ class RelanceChannelEmail(models.AbstractModel):
         ):
             attachments = self.env["ir.attachment"]
             for move in dispatch.event_ids.move_id:
-                attachments |= move.invoice_pdf_report_id or self._relance_render_invoice(move)
-            dispatch.mail_id.attachment_ids = [fields.Command.link(a.id) for a in attachments]
+                attachments |= (
+                    move.invoice_pdf_report_id or self._relance_render_invoice(move)
+                )
+            dispatch.mail_id.attachment_ids = [
+                fields.Command.link(a.id) for a in attachments
+            ]
 
     @api.model
     def _relance_render_invoice(self, move):

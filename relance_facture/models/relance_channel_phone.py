@@ -40,12 +40,15 @@ class RelanceChannelPhone(models.AbstractModel):
                     "user_id": group[0].user_id.id,
                     "date_deadline": group[0].date or fields.Date.context_today(self),
                     "summary": self.env._(
-                        "Call %(customer)s: %(step)s", customer=partner.name,
+                        "Call %(customer)s: %(step)s",
+                        customer=partner.name,
                         step=group[0].level_id.name,
                     ),
                     "note": notes,
                 }
             )
-        return self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            vals_list
+        return (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
         )

@@ -13,7 +13,9 @@ class RelanceChannelValidation(models.AbstractModel):
 
     @api.model
     def _relance_request(self, events):
-        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_validate")
+        activity_type = self.env.ref(
+            "relance_facture.mail_activity_type_relance_validate"
+        )
         partners = events.partner_id
         self.env["mail.activity"].search(
             [
@@ -41,17 +43,24 @@ class RelanceChannelValidation(models.AbstractModel):
                     "date_deadline": fields.Date.context_today(self),
                     "summary": self.env._("Dunning step to validate"),
                     "note": Markup("<p>%s</p><ul>%s</ul>")
-                    % (self.env._("Validate or cancel in Dunning › To Validate:"), lines),
+                    % (
+                        self.env._("Validate or cancel in Dunning › To Validate:"),
+                        lines,
+                    ),
                 }
             )
-        return self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            vals_list
+        return (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
         )
 
     @api.model
     def _relance_send(self, dispatches):
         """Validated escalation: propose the next move to the person in charge."""
-        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_escalation")
+        activity_type = self.env.ref(
+            "relance_facture.mail_activity_type_relance_escalation"
+        )
         model_id = self.env["ir.model"]._get_id("res.partner")
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             [
@@ -67,7 +76,9 @@ class RelanceChannelValidation(models.AbstractModel):
                         self.env._(
                             "Amicable dunning is over for %(invoices)s (%(amount)s).",
                             invoices=", ".join(dispatch.move_ids.mapped("name")),
-                            amount=dispatch.currency_id.format(dispatch.amount_residual),
+                            amount=dispatch.currency_id.format(
+                                dispatch.amount_residual
+                            ),
                         ),
                         self.env._(
                             "Choose: collection agency, lawyer, or injonction de "

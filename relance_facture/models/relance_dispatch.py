@@ -14,7 +14,9 @@ class RelanceDispatch(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True
+    )
     recipient_id = fields.Many2one("res.partner", string="Recipient")
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True)
@@ -43,7 +45,9 @@ class RelanceDispatch(models.Model):
     amount_residual = fields.Monetary(
         compute="_compute_amounts", string="Amount Claimed"
     )
-    amount_other = fields.Monetary(compute="_compute_amounts", string="Other Open Amount")
+    amount_other = fields.Monetary(
+        compute="_compute_amounts", string="Other Open Amount"
+    )
     state = fields.Selection(
         [("draft", "Draft"), ("sent", "Sent"), ("failed", "Failed")],
         default="draft",
@@ -64,6 +68,7 @@ class RelanceDispatch(models.Model):
                 lambda m: (m.invoice_date_due or m.date, m.id)
             )
 
+    @api.depends("partner_id", "company_id", "currency_id", "event_ids")
     def _compute_other_move_ids(self):
         domain = [
             ("commercial_partner_id", "in", self.partner_id.ids),
@@ -72,19 +77,25 @@ class RelanceDispatch(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
         ]
-        open_moves = self.env["account.move"].search(domain, order="invoice_date_due, id")
+        open_moves = self.env["account.move"].search(
+            domain, order="invoice_date_due, id"
+        )
         by_key = open_moves.grouped(
             lambda m: (m.commercial_partner_id, m.company_id, m.currency_id)
         )
         for dispatch in self:
             key = (dispatch.partner_id, dispatch.company_id, dispatch.currency_id)
-            dispatch.other_move_ids = by_key.get(key, open_moves.browse()) - dispatch.move_ids
+            dispatch.other_move_ids = (
+                by_key.get(key, open_moves.browse()) - dispatch.move_ids
+            )
 
-    @api.depends("event_ids.amount_residual")
+    @api.depends("event_ids.amount_residual", "partner_id", "company_id", "currency_id")
     def _compute_amounts(self):
         for dispatch in self:
             dispatch.amount_residual = sum(dispatch.event_ids.mapped("amount_residual"))
-            dispatch.amount_other = sum(dispatch.other_move_ids.mapped("amount_residual"))
+            dispatch.amount_other = sum(
+                dispatch.other_move_ids.mapped("amount_residual")
+            )
 
     @api.depends_context("lang")
     def _compute_invoice_table_html(self):
@@ -97,7 +108,9 @@ class RelanceDispatch(models.Model):
     @api.depends("partner_id", "level_id")
     def _compute_display_name(self):
         for dispatch in self:
-            dispatch.display_name = f"{dispatch.level_id.name} - {dispatch.partner_id.name}"
+            dispatch.display_name = (
+                f"{dispatch.level_id.name} - {dispatch.partner_id.name}"
+            )
 
     def _relance_lang(self):
         self.ensure_one()
@@ -106,7 +119,9 @@ class RelanceDispatch(models.Model):
     def _relance_log_line(self):
         """One line of the chatter note saying what this message was."""
         self.ensure_one()
-        channel = dict(self._fields["channel"]._description_selection(self.env))[self.channel]
+        channel = dict(self._fields["channel"]._description_selection(self.env))[
+            self.channel
+        ]
         moves = ", ".join(self.event_ids.move_id.mapped("name"))
         if self.state == "sent":
             return self.env._(

@@ -124,11 +124,14 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _relance_run_moves(self, moves, force=False):
-        """"Send now": lock the invoices, then same path as the daily run."""
+        """ "Send now": lock the invoices, then same path as the daily run."""
         today = fields.Date.context_today(self)
         if moves:
             self.env.execute_query(
-                SQL("SELECT id FROM account_move WHERE id IN %s FOR UPDATE", tuple(moves.ids))
+                SQL(
+                    "SELECT id FROM account_move WHERE id IN %s FOR UPDATE",
+                    tuple(moves.ids),
+                )
             )
         events = self._relance_plan_events(moves, today, force=force)
         self._relance_replan(moves)
@@ -154,8 +157,10 @@ class RelanceEngine(models.AbstractModel):
     def _relance_create_events(self, due, today):
         """One draft event per (invoice, step); a step another transaction
         recorded meanwhile is skipped, never sent twice."""
+        admin = self.env.ref("base.user_admin")
         vals_list = [
-            self._prepare_event_vals(move, step, today) for move, step in due.items()
+            self._prepare_event_vals(move, step, today, admin)
+            for move, step in due.items()
         ]
         Event = self.env["relance.event"]
         try:
@@ -173,7 +178,7 @@ class RelanceEngine(models.AbstractModel):
         return events
 
     @api.model
-    def _prepare_event_vals(self, move, step, today):
+    def _prepare_event_vals(self, move, step, today, fallback_user=None):
         level = self.env["relance.level"].browse(step.key)
         partner = move.commercial_partner_id
         return {
@@ -185,7 +190,7 @@ class RelanceEngine(models.AbstractModel):
             "channel": level._relance_main_channel(),
             "date": today,
             "state": "draft",
-            "user_id": partner._relance_responsible(move.company_id).id,
+            "user_id": partner._relance_responsible(move.company_id, fallback_user).id,
             "amount_residual": move.amount_residual,
             "due_date": move.relance_due_date,
             "days_late": max((today - move.relance_due_date).days, 0),
@@ -197,7 +202,9 @@ class RelanceEngine(models.AbstractModel):
         what the stored plan said)."""
         for fname in ("relance_next_level_id", "relance_next_date", "relance_state"):
             self.env.add_to_compute(moves._fields[fname], moves)
-        moves.flush_recordset(["relance_next_level_id", "relance_next_date", "relance_state"])
+        moves.flush_recordset(
+            ["relance_next_level_id", "relance_next_date", "relance_state"]
+        )
 
     # ------------------------------------------------------------------
     # Sending
@@ -232,7 +239,12 @@ class RelanceEngine(models.AbstractModel):
                 if channel_events:
                     vals_list.append(
                         self._prepare_dispatch_vals(
-                            partner, company, currency, channel, channel_events, recipients
+                            partner,
+                            company,
+                            currency,
+                            channel,
+                            channel_events,
+                            recipients,
                         )
                     )
         dispatches = self.env["relance.dispatch"].create(vals_list)
@@ -244,8 +256,12 @@ class RelanceEngine(models.AbstractModel):
         return dispatches
 
     @api.model
-    def _prepare_dispatch_vals(self, partner, company, currency, channel, events, recipients):
-        highest = events.level_id.sorted(lambda lvl: (lvl.sequence, lvl.offset_days, lvl.id))[-1]
+    def _prepare_dispatch_vals(
+        self, partner, company, currency, channel, events, recipients
+    ):
+        highest = events.level_id.sorted(
+            lambda lvl: (lvl.sequence, lvl.offset_days, lvl.id)
+        )[-1]
         return {
             "partner_id": partner.id,
             "recipient_id": recipients[partner].id,
@@ -285,7 +301,10 @@ class RelanceEngine(models.AbstractModel):
             event_dispatches = by_event.get(event, [])
             customer = [d for d in event_dispatches if d.channel in CUSTOMER_CHANNELS]
             deciding = customer or event_dispatches
-            if deciding and any(d.state == "sent" for d in deciding):
+            main = next((d for d in deciding if d.state == "sent"), None)
+            event.dispatch_id = main or (deciding[0] if deciding else False)
+            event.mail_id = event.dispatch_id.mail_id
+            if main:
                 sent |= event
             else:
                 notes = [d.note for d in event_dispatches if d.note]
@@ -295,9 +314,6 @@ class RelanceEngine(models.AbstractModel):
         sent.write({"state": "sent"})
         for event, note in failed_notes.items():
             event.write({"state": "failed", "note": note})
-        emails = dispatches.filtered(lambda d: d.channel == "email" and d.mail_id)
-        for dispatch in emails:
-            dispatch.event_ids.mail_id = dispatch.mail_id
 
     @api.model
     def _relance_log_chatter(self, dispatches):
@@ -333,12 +349,16 @@ class RelanceEngine(models.AbstractModel):
         partners = events.partner_id
         if not partners:
             return
-        still_waiting = self.env["relance.event"].search(
-            [("partner_id", "in", partners.ids), ("state", "=", "draft")]
-        ).partner_id
+        still_waiting = (
+            self.env["relance.event"]
+            .search([("partner_id", "in", partners.ids), ("state", "=", "draft")])
+            .partner_id
+        )
         done = partners - still_waiting
         if done:
-            activity_type = self.env.ref("relance_facture.mail_activity_type_relance_validate")
+            activity_type = self.env.ref(
+                "relance_facture.mail_activity_type_relance_validate"
+            )
             activities = self.env["mail.activity"].search(
                 [
                     ("res_model", "=", "res.partner"),
@@ -346,4 +366,6 @@ class RelanceEngine(models.AbstractModel):
                     ("activity_type_id", "=", activity_type.id),
                 ]
             )
-            activities.action_feedback(feedback=self.env._("Dunning steps validated or cancelled."))
+            activities.action_feedback(
+                feedback=self.env._("Dunning steps validated or cancelled.")
+            )

@@ -54,7 +54,19 @@ class RelanceEvent(models.Model):
         default="draft",
         index=True,
     )
-    dispatch_id = fields.Many2one("relance.dispatch", string="Message", index=True)
+    dispatch_ids = fields.Many2many(
+        "relance.dispatch",
+        "relance_dispatch_event_rel",
+        "event_id",
+        "dispatch_id",
+        string="Messages",
+    )
+    dispatch_id = fields.Many2one(
+        "relance.dispatch",
+        string="Message",
+        index=True,
+        help="The message to the customer that carried this step.",
+    )
     mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
     recipient_id = fields.Many2one(related="dispatch_id.recipient_id")
     user_id = fields.Many2one("res.users", string="Person in Charge")
@@ -91,7 +103,9 @@ class RelanceEvent(models.Model):
             raise UserError(self.env._("Only accountants can validate dunning steps."))
         drafts = self.filtered(lambda e: e.state == "draft")
         if drafts != self:
-            raise UserError(self.env._("Only steps waiting for validation can be validated."))
+            raise UserError(
+                self.env._("Only steps waiting for validation can be validated.")
+            )
         self.env["relance.engine"].sudo()._relance_send_events(drafts.sudo())
         return True
 

@@ -105,13 +105,17 @@ class RelanceLevel(models.Model):
         for level in self:
             if level.use_email and not level.mail_template_id:
                 raise ValidationError(
-                    self.env._("Step %(step)s sends an email: choose its template.",
-                               step=level.name)
+                    self.env._(
+                        "Step %(step)s sends an email: choose its template.",
+                        step=level.name,
+                    )
                 )
             if level.use_sms and not level.sms_template_id:
                 raise ValidationError(
-                    self.env._("Step %(step)s sends an SMS: choose its template.",
-                               step=level.name)
+                    self.env._(
+                        "Step %(step)s sends an SMS: choose its template.",
+                        step=level.name,
+                    )
                 )
 
     def _relance_is_customer_facing(self):

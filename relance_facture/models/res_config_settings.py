@@ -34,7 +34,9 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def _relance_cron(self):
-        return self.env.ref("relance_facture.ir_cron_relance_daily", raise_if_not_found=False)
+        return self.env.ref(
+            "relance_facture.ir_cron_relance_daily", raise_if_not_found=False
+        )
 
     def _relance_tz(self):
         return pytz.timezone(self.env.user.tz or "UTC")
@@ -46,7 +48,9 @@ class ResConfigSettings(models.TransientModel):
             if not cron:
                 settings.relance_run_hour = 0.0
                 continue
-            local = pytz.utc.localize(cron.sudo().nextcall).astimezone(self._relance_tz())
+            local = pytz.utc.localize(cron.sudo().nextcall).astimezone(
+                self._relance_tz()
+            )
             settings.relance_run_hour = local.hour + local.minute / 60
 
     def _inverse_relance_run_hour(self):

@@ -50,19 +50,27 @@ class ResPartner(models.Model):
         readonly=False,
         help="A private person (B2C) rather than a professional (B2B).",
     )
-    relance_event_ids = fields.One2many("relance.event", "partner_id", string="Dunning History")
+    relance_event_ids = fields.One2many(
+        "relance.event", "partner_id", string="Dunning History"
+    )
     relance_event_count = fields.Integer(compute="_compute_relance_event_count")
 
-    @api.depends("relance_profile_mode", "relance_profile_manual_id", "relance_profile_auto_id")
+    @api.depends(
+        "relance_profile_mode", "relance_profile_manual_id", "relance_profile_auto_id"
+    )
     @api.depends_context("company")
     def _compute_relance_profile_id(self):
         default = self.env.company._relance_default_profile()
         for partner in self:
             commercial = partner.commercial_partner_id
             if commercial.relance_profile_mode == "manual":
-                partner.relance_profile_id = commercial.relance_profile_manual_id or default
+                partner.relance_profile_id = (
+                    commercial.relance_profile_manual_id or default
+                )
             else:
-                partner.relance_profile_id = commercial.relance_profile_auto_id or default
+                partner.relance_profile_id = (
+                    commercial.relance_profile_auto_id or default
+                )
 
     def _inverse_relance_profile_id(self):
         for partner in self:
@@ -106,7 +114,9 @@ class ResPartner(models.Model):
 
     def _compute_relance_event_count(self):
         rows = self.env["relance.event"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
         )
         counts = dict(rows)
         for partner in self:
@@ -122,13 +132,15 @@ class ResPartner(models.Model):
         invoice_address = commercial.address_get(["invoice"])["invoice"]
         return self.browse(invoice_address) or commercial
 
-    def _relance_responsible(self, company):
-        """User in charge of this customer's dunning in ``company``."""
+    def _relance_responsible(self, company, fallback=None):
+        """User in charge of this customer's dunning in ``company``: its own,
+        the company default, its salesperson, else ``fallback`` (the admin)."""
         self.ensure_one()
         return (
             self.commercial_partner_id.relance_user_id
             or company.relance_default_user_id
             or self.user_id
+            or fallback
             or self.env.ref("base.user_admin")
         )
 

@@ -101,14 +101,18 @@ def plan(
     last_done = max((i for i, s in enumerate(ladder) if s.key in done), default=-1)
     # Courtesy steps only make sense while the invoice is not yet due.
     ahead = [
-        s for s in ladder[last_done + 1 :] if not (s.kind == PRE_DUE and today >= due_date)
+        s
+        for s in ladder[last_done + 1 :]
+        if not (s.kind == PRE_DUE and today >= due_date)
     ]
     if not ahead:
         return Plan()
     reached = [s for s in ahead if due_date + timedelta(days=s.offset_days) <= today]
     if not reached:
         first = ahead[0]
-        return Plan(None, first, step_date(first, due_date, last_message_date, min_gap_days))
+        return Plan(
+            None, first, step_date(first, due_date, last_message_date, min_gap_days)
+        )
     highest = reached[-1]
     when = step_date(highest, due_date, last_message_date, min_gap_days)
     if when <= today:

@@ -64,7 +64,9 @@ class RelancePreview(models.TransientModel):
     @api.model
     def _relance_line_warning(self, channel, recipient):
         if channel == "email" and not recipient.email:
-            return self.env._("No email address: a call activity will be created instead.")
+            return self.env._(
+                "No email address: a call activity will be created instead."
+            )
         return False
 
     @api.model

@@ -1,0 +1,63 @@
+from odoo.tests import freeze_time, tagged
+
+from .common import RelanceCommon
+
+
+@tagged("post_install", "-at_install", "relance_facture")
+class TestPerformance(RelanceCommon):
+    """Batch work must not grow per invoice: the run for 100 customers
+    costs the same number of SQL queries as for 10, plus a small constant."""
+
+    def _relance_count_run_queries(self, count):
+        customers = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Perf {count}-{i}",
+                    "is_company": True,
+                    "email": f"p{count}-{i}@example.com",
+                    "lang": "en_US",
+                }
+                for i in range(count)
+            ]
+        )
+        with freeze_time("2026-01-01"):
+            moves = self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": customer.id,
+                        "invoice_date": "2026-01-01",
+                        "invoice_date_due": "2026-01-20",
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {"name": "Service", "price_unit": 500, "tax_ids": []},
+                            )
+                        ],
+                    }
+                    for customer in customers
+                ]
+            )
+            moves.action_post()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.mock_mail_gateway(), freeze_time("2026-01-23"):
+            start = self.env.cr.sql_log_count
+            self.env["relance.engine"]._cron_run_daily(batch_size=500)
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - start
+            self.assertEqual(len(self._new_mails), count)
+        self.assertEqual(len(moves.relance_event_ids), count)
+        return queries
+
+    def test_query_count_does_not_grow_with_customers(self):
+        # warm-up: caches of templates, views and translations
+        self._relance_count_run_queries(3)
+        ten = self._relance_count_run_queries(10)
+        hundred = self._relance_count_run_queries(100)
+        self.assertLessEqual(
+            hundred - ten,
+            20,
+            f"10 customers: {ten} queries, 100 customers: {hundred} queries",
+        )

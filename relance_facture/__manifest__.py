@@ -26,6 +26,7 @@
         "wizards/relance_preview_views.xml",
         "views/relance_facture_menus.xml",
     ],
+    "demo": ["demo/relance_demo.xml"],
     "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
     "installable": True,

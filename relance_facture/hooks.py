@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tools import SQL
 
 from .models.account_move import RELANCE_STORED_COMPUTES
@@ -28,3 +29,18 @@ def post_init_hook(env):
     for fname in RELANCE_STORED_COMPUTES:
         env.add_to_compute(moves._fields[fname], moves)
     moves.flush_recordset(list(RELANCE_STORED_COMPUTES))
+    if env.ref("relance_facture.invoice_roux_1_demo", raise_if_not_found=False):
+        _post_init_demo(env)
+
+
+def _post_init_demo(env):
+    """Demo: one invoice paid, one partly paid (payments cannot be registered
+    from XML), then today's dunning run so that every stage shows at once."""
+    today = fields.Date.context_today(env["account.move"])
+    paid = env.ref("relance_facture.invoice_roux_1_demo")
+    partial = env.ref("relance_facture.invoice_garnier_1_demo")
+    for move, amount in ((paid, paid.amount_residual), (partial, 1000.0)):
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"amount": amount, "payment_date": today})._create_payments()
+    env["relance.engine"]._cron_run_daily()

@@ -157,11 +157,26 @@ class AccountMove(models.Model):
         "commercial_partner_id.relance_excluded",
     )
     def _compute_relance_next(self):
-        plans = self._relance_plan(fields.Date.context_today(self))
+        today = fields.Date.context_today(self)
+        plans = self._relance_plan(today)
         for move in self:
             plan = plans.get(move) or ladder.Plan()
             move.relance_next_level_id = plan.next_step and plan.next_step.key
-            move.relance_next_date = plan.next_date
+            move.relance_next_date = plan.next_date or move._relance_resume_date(today)
+
+    def _relance_resume_date(self, today):
+        """A promise to pay pauses dunning until its date plus the grace
+        period: the day after, the daily run takes the invoice up again."""
+        self.ensure_one()
+        if (
+            self.relance_dispute
+            or not self.relance_promise_date
+            or not self._relance_is_open()
+        ):
+            return False
+        grace = self.company_id.relance_promise_grace_days
+        resume = fields.Date.add(self.relance_promise_date, days=grace + 1)
+        return resume if resume > today else False
 
     @api.depends(
         "state",

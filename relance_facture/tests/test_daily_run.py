@@ -123,13 +123,16 @@ class TestDailyRun(RelanceCommon):
                 self._relance_customer("Out", "out@example.com", relance_excluded=True),
                 due="2026-01-20",
             )
-            # Community goes straight to "paid"; with the bank matching of
-            # the accounting app, a registered payment is "in_payment".
-            move_cls = type(self.env["account.move"])
-            with patch.object(
-                move_cls, "_get_invoice_in_payment_state", lambda self: "in_payment"
-            ):
-                self._relance_pay(in_payment)
+            self._relance_pay(in_payment)
+        # Community marks a registered payment "paid" at once; the bank
+        # matching of the accounting app leaves it "in_payment" until the
+        # statement is reconciled: set that state as it would.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE account_move SET payment_state = 'in_payment' WHERE id = %s",
+            [in_payment.id],
+        )
+        in_payment.invalidate_recordset(["payment_state"])
         self.assertEqual(in_payment.payment_state, "in_payment")
         excluded.relance_excluded = True
         disputed.write(
@@ -149,6 +152,26 @@ class TestDailyRun(RelanceCommon):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1)
         self.assertEqual(disputed.relance_level_id.name, "Reminder 1")
+
+    def test_promise_to_pay_pauses_then_resumes(self):
+        """Promise on 01-25, grace 3 days: nothing until 01-28, the run of
+        01-29 takes the invoice up again."""
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(due="2026-01-20")
+        with freeze_time("2026-01-21"):
+            invoice.relance_promise_date = "2026-01-25"
+            self.assertEqual(invoice.relance_state, "paused")
+            self.assertEqual(str(invoice.relance_next_date), "2026-01-29")
+        with self.mock_mail_gateway():
+            for day in range(22, 29):
+                with freeze_time(f"2026-01-{day:02d}"):
+                    self._relance_run()
+            self.assertFalse(self._new_mails)
+            with freeze_time("2026-01-29"):
+                self._relance_run()
+            self.assertEqual(len(self._new_mails), 1)
+        self.assertEqual(invoice.relance_level_id.name, "Reminder 1")
+        self.assertEqual(str(invoice.relance_last_date), "2026-01-29")
 
     def test_partial_payment_claims_residual(self):
         with freeze_time("2026-01-01"):

@@ -147,8 +147,9 @@ class TestRecipientsChannels(RelanceCommon):
         self.company.relance_attach_invoice = True
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(due="2026-01-20")
+        engine = self.env["relance.engine"].with_context(force_report_rendering=True)
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
-            self._relance_run()
+            engine._cron_run_daily()
             attachments = self._new_mails.attachment_ids
         self.assertEqual(len(attachments), 1)
         self.assertEqual(attachments.mimetype, "application/pdf")

@@ -29,6 +29,7 @@
     "demo": ["demo/relance_demo.xml"],
     "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

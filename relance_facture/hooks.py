@@ -40,7 +40,62 @@ def _post_init_demo(env):
     paid = env.ref("relance_facture.invoice_roux_1_demo")
     partial = env.ref("relance_facture.invoice_garnier_1_demo")
     for move, amount in ((paid, paid.amount_residual), (partial, 1000.0)):
-        env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=move.ids
-        ).create({"amount": amount, "payment_date": today})._create_payments()
+        wizard = (
+            env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"amount": amount, "payment_date": today})
+        )
+        wizard._create_payments()
+        wizard.unlink()
     env["relance.engine"]._cron_run_daily()
+
+
+def uninstall_hook(env):
+    """The history refers to the shipped steps, and dunning activities to the
+    shipped activity types: remove them first so that Odoo can delete the
+    module's data without foreign-key errors."""
+    activity_types = [
+        env.ref(f"relance_facture.{xmlid}", raise_if_not_found=False)
+        for xmlid in (
+            "mail_activity_type_relance_call",
+            "mail_activity_type_relance_validate",
+            "mail_activity_type_relance_escalation",
+        )
+    ]
+    type_ids = [activity_type.id for activity_type in activity_types if activity_type]
+    if type_ids:
+        env["mail.activity"].search([("activity_type_id", "in", type_ids)]).unlink()
+    env.cr.execute(SQL("DELETE FROM relance_dispatch_event_rel"))
+    env.cr.execute(SQL("DELETE FROM relance_event"))
+    env.cr.execute(SQL("DELETE FROM relance_dispatch"))
+    _uninstall_demo(env)
+
+
+def _uninstall_demo(env):
+    """Posted demo invoices and their payments would keep the demo customers
+    alive: reset and delete them with the module's other demo data."""
+    demo = env["ir.model.data"].search(
+        [
+            ("module", "=", "relance_facture"),
+            ("model", "in", ("account.move", "res.partner")),
+        ]
+    )
+    moves = (
+        env["account.move"]
+        .browse(
+            demo.filtered(lambda data: data.model == "account.move").mapped("res_id")
+        )
+        .exists()
+    )
+    partners = (
+        env["res.partner"]
+        .browse(
+            demo.filtered(lambda data: data.model == "res.partner").mapped("res_id")
+        )
+        .exists()
+    )
+    payments = env["account.payment"].search([("partner_id", "in", partners.ids)])
+    payments.action_draft()
+    payments.unlink()
+    moves.filtered(lambda move: move.state == "posted").button_draft()
+    moves.with_context(force_delete=True).unlink()

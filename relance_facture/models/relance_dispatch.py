@@ -55,6 +55,28 @@ class RelanceDispatch(models.Model):
     )
     mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
     note = fields.Text()
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="Letter", help="The PDF of the letter as it was sent."
+    )
+    printed = fields.Boolean(help="The letter has been printed for posting.")
+    sending_mode = fields.Selection(
+        [
+            ("lrar", "Registered letter with acknowledgement of receipt (LRAR)"),
+            ("lre", "Electronic registered letter (LRE)"),
+            ("bailiff", "Commissaire de justice"),
+            ("post", "Ordinary mail"),
+        ],
+        help="How the formal notice was sent.",
+    )
+    tracking_ref = fields.Char(string="Tracking Number")
+    ack_date = fields.Date(
+        string="Acknowledgement Date",
+        help="Day the customer received the formal notice (AR): legal interest "
+        "of consumers and the payment deadline run from it.",
+    )
+    deadline_date = fields.Date(
+        string="Payment Deadline", help="Date by which the formal notice asks to pay."
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html",
         sanitize=False,

@@ -213,10 +213,17 @@ class RelanceEngine(models.AbstractModel):
     def _relance_channel_handlers(self):
         """Channel -> handler model. Later modules (SMS, letters, formal
         notice) add theirs here."""
-        return {
+        handlers = {
+            "formal_notice": "relance.channel.formal_notice",
             "email": "relance.channel.email",
+            "sms": "relance.channel.sms",
+            "letter": "relance.channel.letter",
             "phone": "relance.channel.phone",
             "escalation": "relance.channel.validation",
+        }
+        # Channels whose handler is not installed are skipped.
+        return {
+            channel: model for channel, model in handlers.items() if model in self.env
         }
 
     @api.model

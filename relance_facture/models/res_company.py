@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..tools import penalty
 
 
 class ResCompany(models.Model):
@@ -36,9 +38,78 @@ class ResCompany(models.Model):
         string="Grace After a Promise to Pay", default=3
     )
 
+    relance_fr_rules = fields.Boolean(
+        string="French Late-Payment Rules",
+        compute="_compute_relance_fr_rules",
+        store=True,
+        readonly=False,
+        help="Late-payment penalties (L441-10 C. com.), the 40 EUR recovery "
+        "indemnity (D441-5) and the legal mentions on invoices.",
+    )
+    relance_penalty_rate = fields.Float(
+        string="Contractual Penalty Rate (%)",
+        digits=(5, 2),
+        help="Annual rate of your terms and conditions; empty uses the legal "
+        "default (ECB rate + 10 points). May not be below 3 times the legal rate.",
+    )
+    relance_penalty_basis = fields.Integer(
+        string="Day-Count Basis", default=365, help="Days in a year for penalties."
+    )
+    relance_invoice_mentions = fields.Boolean(
+        string="Late-Payment Mentions on Invoices",
+        default=True,
+        help="Invoices to professionals state the penalty rate and the 40 EUR "
+        "recovery indemnity (L441-9 C. com.).",
+    )
+    relance_payment_term_cap = fields.Selection(
+        [
+            ("60_days", "60 days from the invoice date"),
+            ("45_eom", "45 days end of month"),
+        ],
+        string="Legal Payment Term Cap",
+        default="60_days",
+    )
+    relance_notice_deadline_days = fields.Integer(
+        string="Formal Notice Deadline (days)",
+        default=8,
+        help="Days the customer has to pay after receiving the formal notice.",
+    )
+    relance_signatory_id = fields.Many2one(
+        "res.users",
+        string="Formal Notice Signatory",
+        help="Signs the formal notices; empty uses the person in charge.",
+    )
+    relance_penalty_product_id = fields.Many2one(
+        "product.product",
+        string="Penalty Product",
+        help="Product of the penalty invoices' lines (its income account is used).",
+    )
+
+    @api.depends("country_id")
+    def _compute_relance_fr_rules(self):
+        for company in self:
+            company.relance_fr_rules = company.country_id.code == "FR"
+
     def _relance_default_profile(self):
         """Profile in force for customers in automatic mode."""
         self.ensure_one()
         return self.relance_default_profile_id or self.env.ref(
             "relance_facture.profile_standard", raise_if_not_found=False
         )
+
+    def _relance_rate_floor_warning(self, contractual_rate, day):
+        """Warn when a contractual rate is below 3 × the legal rate (L441-10)."""
+        self.ensure_one()
+        if not contractual_rate:
+            return False
+        Rate = self.env["relance.rate"]
+        rate, _fallback = Rate._relance_lookup(Rate._relance_table(), day)
+        if rate and not penalty.legal_floor_ok(contractual_rate, rate.legal_rate_other):
+            return self.env._(
+                "%(rate)s %% is below the legal floor of %(floor)s %% (3 × the legal "
+                "rate of %(semester)s): the legal default rate would apply.",
+                rate=contractual_rate,
+                floor=round(3 * rate.legal_rate_other, 2),
+                semester=rate.name,
+            )
+        return False

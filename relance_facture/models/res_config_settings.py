@@ -26,12 +26,48 @@ class ResConfigSettings(models.TransientModel):
     relance_promise_grace_days = fields.Integer(
         related="company_id.relance_promise_grace_days", readonly=False
     )
+    relance_fr_rules = fields.Boolean(
+        related="company_id.relance_fr_rules", readonly=False
+    )
+    relance_penalty_rate = fields.Float(
+        related="company_id.relance_penalty_rate", readonly=False
+    )
+    relance_penalty_basis = fields.Integer(
+        related="company_id.relance_penalty_basis", readonly=False
+    )
+    relance_invoice_mentions = fields.Boolean(
+        related="company_id.relance_invoice_mentions", readonly=False
+    )
+    relance_payment_term_cap = fields.Selection(
+        related="company_id.relance_payment_term_cap", readonly=False
+    )
+    relance_notice_deadline_days = fields.Integer(
+        related="company_id.relance_notice_deadline_days", readonly=False
+    )
+    relance_signatory_id = fields.Many2one(
+        related="company_id.relance_signatory_id", readonly=False
+    )
+    relance_penalty_product_id = fields.Many2one(
+        related="company_id.relance_penalty_product_id", readonly=False
+    )
+    relance_penalty_rate_warning = fields.Char(
+        compute="_compute_relance_penalty_rate_warning"
+    )
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",
         inverse="_inverse_relance_run_hour",
         help="Local time at which the daily dunning run starts.",
     )
+
+    @api.depends("relance_penalty_rate")
+    def _compute_relance_penalty_rate_warning(self):
+        for settings in self:
+            settings.relance_penalty_rate_warning = (
+                settings.company_id._relance_rate_floor_warning(
+                    settings.relance_penalty_rate, fields.Date.context_today(settings)
+                )
+            )
 
     def _relance_cron(self):
         return self.env.ref(

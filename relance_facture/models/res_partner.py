@@ -50,6 +50,24 @@ class ResPartner(models.Model):
         readonly=False,
         help="A private person (B2C) rather than a professional (B2B).",
     )
+    relance_collective_proceedings = fields.Boolean(
+        string="In Collective Proceedings",
+        help="Safeguard, receivership or liquidation: no recovery indemnity "
+        "is claimed (D441-5).",
+    )
+    relance_penalty_rate = fields.Float(
+        string="Contractual Penalty Rate (%)",
+        digits=(5, 2),
+        help="Rate agreed with this customer; empty uses the company's.",
+    )
+    relance_penalty_total = fields.Monetary(
+        string="Penalties and Indemnities to Date",
+        compute="_compute_relance_penalty_total",
+        currency_field="relance_currency_id",
+    )
+    relance_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_relance_penalty_total"
+    )
     relance_event_ids = fields.One2many(
         "relance.event", "partner_id", string="Dunning History"
     )
@@ -110,6 +128,31 @@ class ResPartner(models.Model):
         for partner in self:
             partner.relance_is_consumer = not (
                 partner.is_company or partner.parent_id.is_company
+            )
+
+    @api.depends_context("company")
+    def _compute_relance_penalty_total(self):
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ]
+        )
+        details = moves._relance_penalty_details()
+        by_partner = moves.grouped("commercial_partner_id")
+        for partner in self:
+            partner_moves = by_partner.get(
+                partner.commercial_partner_id, moves.browse()
+            )
+            partner.relance_currency_id = self.env.company.currency_id
+            partner.relance_penalty_total = sum(
+                details[m]["penalty"] + details[m]["indemnity"]
+                for m in partner_moves
+                if m.currency_id == self.env.company.currency_id
             )
 
     def _compute_relance_event_count(self):

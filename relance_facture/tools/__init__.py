@@ -1,1 +1,2 @@
 from . import ladder
+from . import penalty

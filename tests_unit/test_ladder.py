@@ -322,12 +322,6 @@ def test_plan_internal_step_comes_before_a_step_waiting_for_the_gap():
     assert result == Plan(due_step=None, next_step=CALL_AFTER, next_date=j(5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ladder.plan: a reminder held back by the minimum gap is dropped when "
-    "an internal step (call) falls due during the wait (catch-up to the highest "
-    "step), although SPEC §5 says it waits until the gap is reached",
-)
 def test_plan_step_waiting_for_the_gap_is_not_lost_to_an_internal_step():
     common = {
         "due_date": DUE,

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import ladder, penalty
@@ -113,6 +113,20 @@ class AccountMove(models.Model):
         store=True,
         help="5 years from the due date for professionals, 2 years for consumers.",
     )
+    relance_penalty_invoice_id = fields.Many2one(
+        "account.move",
+        string="Penalty Invoice",
+        copy=False,
+        readonly=True,
+        help="The invoice of the penalties and indemnity of this invoice.",
+    )
+    relance_penalty_origin_ids = fields.One2many(
+        "account.move",
+        "relance_penalty_invoice_id",
+        string="Penalised Invoices",
+        readonly=True,
+    )
+    relance_prescription_warned = fields.Boolean(copy=False, readonly=True)
     relance_payment_term_warning = fields.Char(
         compute="_compute_relance_payment_term_warning"
     )
@@ -418,6 +432,88 @@ class AccountMove(models.Model):
             "segments": segments,
             "notes": notes,
         }
+
+    def _relance_create_penalty_invoices(self, on_date=None):
+        """Draft customer invoices (one per customer and currency) claiming
+        the penalties and indemnities of these invoices, without VAT."""
+        details = self._relance_penalty_details(on_date)
+        todo = self.filtered(
+            lambda m: not m.relance_penalty_invoice_id
+            and (details[m]["penalty"] or details[m]["indemnity"])
+        )
+        if not todo:
+            raise UserError(
+                self.env._(
+                    "No penalty or indemnity to invoice: the invoices are not late, "
+                    "already invoiced for penalties, or French rules are off."
+                )
+            )
+        invoices = self.browse()
+        for (partner, currency, company), moves in todo.grouped(
+            lambda m: (m.commercial_partner_id, m.currency_id, m.company_id)
+        ).items():
+            lines = []
+            for move in moves:
+                lines += move._prepare_relance_penalty_lines(details[move])
+            invoice = self.create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "company_id": company.id,
+                    "invoice_origin": ", ".join(moves.mapped("name")),
+                    "invoice_line_ids": lines,
+                }
+            )
+            moves.relance_penalty_invoice_id = invoice
+            invoices |= invoice
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(invoices) == 1:
+            action.update({"views": [(False, "form")], "res_id": invoices.id})
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        return action
+
+    def _prepare_relance_penalty_lines(self, detail):
+        self.ensure_one()
+        product = self.company_id.relance_penalty_product_id
+        base = {"quantity": 1, "tax_ids": [Command.clear()]}
+        if product:
+            base["product_id"] = product.id
+        lines = []
+        if detail["penalty"]:
+            lines.append(
+                Command.create(
+                    {
+                        **base,
+                        "name": self.env._(
+                            "Late-payment penalties on %(invoice)s from %(first)s to "
+                            "%(last)s (art. L441-10 C. com.)",
+                            invoice=self.name,
+                            first=fields.Date.to_string(detail["first_day"]),
+                            last=fields.Date.to_string(detail["last_day"]),
+                        ),
+                        "price_unit": detail["penalty"],
+                    }
+                )
+            )
+        if detail["indemnity"]:
+            lines.append(
+                Command.create(
+                    {
+                        **base,
+                        "name": self.env._(
+                            "Fixed recovery indemnity on %(invoice)s "
+                            "(art. D441-5 C. com.)",
+                            invoice=self.name,
+                        ),
+                        "price_unit": detail["indemnity"],
+                    }
+                )
+            )
+        return lines
 
     def _relance_line_timeline(self, line):
         """Balance owed on a receivable line at its due date, and the payments

@@ -77,6 +77,15 @@ class RelanceDispatch(models.Model):
     deadline_date = fields.Date(
         string="Payment Deadline", help="Date by which the formal notice asks to pay."
     )
+    penalty_amount = fields.Monetary(
+        compute="_compute_penalty_amounts",
+        string="Penalties to Date",
+        help="Late-payment penalties of the invoices of the message "
+        "(professionals only).",
+    )
+    indemnity_amount = fields.Monetary(
+        compute="_compute_penalty_amounts", string="Recovery Indemnities"
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html",
         sanitize=False,
@@ -118,6 +127,24 @@ class RelanceDispatch(models.Model):
             dispatch.amount_other = sum(
                 dispatch.other_move_ids.mapped("amount_residual")
             )
+
+    @api.depends("event_ids", "date")
+    def _compute_penalty_amounts(self):
+        details = self.event_ids.move_id._relance_penalty_details()
+        for dispatch in self:
+            overdue = dispatch.level_id.kind != "pre_due"
+            b2b = [
+                details[move]
+                for move in dispatch.move_ids
+                if overdue and details[move]["kind"] == "b2b"
+            ]
+            dispatch.penalty_amount = sum(d["penalty"] for d in b2b)
+            dispatch.indemnity_amount = sum(d["indemnity"] for d in b2b)
+
+    def action_relance_create_penalty_invoice(self):
+        """Invoice the penalties and indemnities of the invoices of this message."""
+        self.ensure_one()
+        return self.move_ids._relance_create_penalty_invoices()
 
     @api.depends_context("lang")
     def _compute_invoice_table_html(self):

@@ -37,6 +37,7 @@ class RelanceEngine(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         self._relance_refresh_states(today)
+        self._relance_warn_prescriptions(today)
         seen = self.env["account.move"]
         while True:
             moves = self._relance_lock_due_moves(today, batch_size, exclude=seen)
@@ -112,6 +113,49 @@ class RelanceEngine(models.AbstractModel):
         )
         self.env.add_to_compute(moves._fields["relance_state"], moves)
 
+    @api.model
+    def _relance_warn_prescriptions(self, today):
+        """Three months before a claim expires, an activity for the person in
+        charge of the customer (once per invoice)."""
+        moves = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._relance_open_domain(),
+                ("relance_prescription_warned", "=", False),
+                ("relance_prescription_date", "<=", fields.Date.add(today, months=3)),
+            ]
+        )
+        if not moves:
+            return
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("account.move")
+        admin = self.env.ref("base.user_admin")
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": move.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": move.commercial_partner_id._relance_responsible(
+                        move.company_id, admin
+                    ).id,
+                    "date_deadline": today,
+                    "summary": self.env._(
+                        "Claim expires on %(date)s",
+                        date=fields.Date.to_string(move.relance_prescription_date),
+                    ),
+                    "note": self.env._(
+                        "The claim of %(invoice)s expires on %(date)s: act before "
+                        "(formal notice, injonction de payer, acknowledgement of "
+                        "debt).",
+                        invoice=move.name,
+                        date=fields.Date.to_string(move.relance_prescription_date),
+                    ),
+                }
+                for move in moves
+            ]
+        )
+        moves.write({"relance_prescription_warned": True})
+
     # ------------------------------------------------------------------
     # Planning and events
     # ------------------------------------------------------------------
@@ -146,7 +190,11 @@ class RelanceEngine(models.AbstractModel):
         due = {move: plan.due_step for move, plan in plans.items() if plan.due_step}
         if not due:
             return self.env["relance.event"]
-        events = self._relance_create_events(due, today)
+        skipped = [
+            (move, step) for move, plan in plans.items() for step in plan.skipped
+        ]
+        events = self._relance_create_events(due, today, skipped=skipped)
+        events = events.filtered(lambda e: e.state == "draft")
         waiting = events.filtered(lambda e: not due[e.move_id].auto_send)
         if waiting:
             self._relance_request_validation(waiting)
@@ -154,13 +202,23 @@ class RelanceEngine(models.AbstractModel):
         return events
 
     @api.model
-    def _relance_create_events(self, due, today):
+    def _relance_create_events(self, due, today, skipped=()):
         """One draft event per (invoice, step); a step another transaction
-        recorded meanwhile is skipped, never sent twice."""
+        recorded meanwhile is skipped, never sent twice. Steps passed over by
+        a catch-up are recorded as cancelled, so they never come back."""
         admin = self.env.ref("base.user_admin")
         vals_list = [
             self._prepare_event_vals(move, step, today, admin)
             for move, step in due.items()
+        ]
+        note = self.env._("Skipped: a later step was due the same day (catch-up).")
+        vals_list += [
+            {
+                **self._prepare_event_vals(move, step, today, admin),
+                "state": "cancelled",
+                "note": note,
+            }
+            for move, step in skipped
         ]
         Event = self.env["relance.event"]
         try:

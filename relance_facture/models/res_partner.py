@@ -198,6 +198,22 @@ class ResPartner(models.Model):
         )
         return moves.action_relance_send_now()
 
+    def action_relance_create_penalty_invoice(self):
+        """Invoice the penalties and indemnities of this customer's late
+        invoices that have not been invoiced for penalties yet."""
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+                ("relance_penalty_invoice_id", "=", False),
+            ]
+        )
+        return moves._relance_create_penalty_invoices()
+
     def action_relance_open_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -4,3 +4,4 @@ from . import test_recipients_channels
 from . import test_manual_actions
 from . import test_access
 from . import test_performance
+from . import test_penalties

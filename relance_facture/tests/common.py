@@ -95,7 +95,7 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
         )
         return wizard._create_payments()
 
-    def _relance_reconcile_paid(self, move, amount=None):
+    def _relance_reconcile_paid(self, move, amount=None, day=None):
         """Mark ``move`` as paid by reconciling a journal entry with its
         receivable (a bank statement match would do the same)."""
         amount = amount if amount is not None else move.amount_residual
@@ -109,7 +109,7 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
         entry = self.env["account.move"].create(
             {
                 "move_type": "entry",
-                "date": fields.Date.context_today(move),
+                "date": day or fields.Date.context_today(move),
                 "line_ids": [
                     Command.create(
                         {

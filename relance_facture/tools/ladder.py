@@ -5,7 +5,7 @@ No Odoo import here: the rules are tested without a database
 values built from ``relance.level`` records.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 PRE_DUE = "pre_due"
@@ -39,6 +39,9 @@ class Plan:
     due_step: Step | None = None
     next_step: Step | None = None
     next_date: date | None = None
+    # Messages passed over by a catch-up to a later internal step: recorded
+    # as skipped so that they do not come back the next day.
+    skipped: tuple = field(default=(), compare=False)
 
 
 def applicable_steps(steps, residual, small_threshold=0.0):
@@ -98,32 +101,51 @@ def plan(
         return Plan()
     ladder = applicable_steps(steps, residual, small_threshold)
     done = set(done_keys)
-    last_done = max((i for i, s in enumerate(ladder) if s.key in done), default=-1)
-    # Courtesy steps only make sense while the invoice is not yet due.
+    done_indexes = [i for i, s in enumerate(ladder) if s.key in done]
+    last_any = max(done_indexes, default=-1)
+    last_message = max(
+        (i for i in done_indexes if ladder[i].customer_facing), default=-1
+    )
+
+    def offset_date(step):
+        return due_date + timedelta(days=step.offset_days)
+
+    def when(step):
+        return step_date(step, due_date, last_message_date, min_gap_days)
+
+    # A message step is behind us once a later message went out; an internal
+    # step (a call) once any later step ran, so that a message held back by
+    # the gap is not lost to a call that falls due meanwhile.
     ahead = [
         s
-        for s in ladder[last_done + 1 :]
-        if not (s.kind == PRE_DUE and today >= due_date)
+        for i, s in enumerate(ladder)
+        if s.key not in done
+        and i > (last_message if s.customer_facing else last_any)
+        # Courtesy steps only make sense while the invoice is not yet due.
+        and not (s.kind == PRE_DUE and today >= due_date)
     ]
-    if not ahead:
+    reached = [s for s in ahead if offset_date(s) <= today]
+    if reached:
+        highest = reached[-1]
+        if not highest.customer_facing:
+            # Catch-up to an internal step: lower messages are skipped, except
+            # one that only waits for the gap (it goes out when the gap ends).
+            skipped = tuple(
+                s for s in reached[:-1] if s.customer_facing and when(s) <= today
+            )
+            return Plan(highest, highest, when(highest), skipped)
+        if when(highest) <= today:
+            return Plan(highest, highest, when(highest))
+        # The highest message waits for the gap; a call reached meanwhile runs.
+        internal = [s for s in reached if not s.customer_facing]
+        if internal:
+            return Plan(internal[-1], internal[-1], when(internal[-1]))
+    waiting = [reached[-1]] if reached else []
+    candidates = waiting + [s for s in ahead if s not in reached]
+    if not candidates:
         return Plan()
-    reached = [s for s in ahead if due_date + timedelta(days=s.offset_days) <= today]
-    if not reached:
-        first = ahead[0]
-        return Plan(
-            None, first, step_date(first, due_date, last_message_date, min_gap_days)
-        )
-    highest = reached[-1]
-    when = step_date(highest, due_date, last_message_date, min_gap_days)
-    if when <= today:
-        return Plan(highest, highest, when)
-    # The highest step reached waits for the gap; a later step may come first.
-    following = ahead[ahead.index(highest) + 1 :]
-    if following:
-        later = step_date(following[0], due_date, last_message_date, min_gap_days)
-        if later < when:
-            return Plan(None, following[0], later)
-    return Plan(None, highest, when)
+    upcoming = min(candidates, key=lambda s: (when(s), ladder.index(s)))
+    return Plan(None, upcoming, when(upcoming))
 
 
 def days_late(due_date, today):

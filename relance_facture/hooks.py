@@ -60,6 +60,7 @@ def uninstall_hook(env):
             "mail_activity_type_relance_call",
             "mail_activity_type_relance_validate",
             "mail_activity_type_relance_escalation",
+            "mail_activity_type_relance_risky",
         )
     ]
     type_ids = [activity_type.id for activity_type in activity_types if activity_type]

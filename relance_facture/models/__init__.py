@@ -3,6 +3,7 @@ from . import relance_level
 from . import relance_event
 from . import relance_dispatch
 from . import relance_rate
+from . import relance_partner_stat
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -130,6 +130,12 @@ class AccountMove(models.Model):
     relance_payment_term_warning = fields.Char(
         compute="_compute_relance_payment_term_warning"
     )
+    relance_partner_chronic = fields.Boolean(
+        related="commercial_partner_id.relance_chronic", string="Chronic Late Payer"
+    )
+    relance_partner_reason = fields.Char(
+        related="commercial_partner_id.relance_profile_reason"
+    )
     relance_state = fields.Selection(
         RELANCE_STATES,
         string="Dunning Status",
@@ -617,6 +623,7 @@ class AccountMove(models.Model):
                     lvl._relance_step() for lvl in profile.level_ids
                 ]
             events = move.relance_event_ids
+            done_keys, one_step = move._relance_done_levels(profile)
             sent = events.filtered(
                 lambda e: e.state == "sent" and e.level_id._relance_is_customer_facing()
             )
@@ -624,7 +631,8 @@ class AccountMove(models.Model):
                 steps_cache[profile],
                 due_date=move.relance_due_date,
                 today=today,
-                done_keys=events.level_id.ids,
+                done_keys=done_keys,
+                one_step=one_step,
                 pending=any(e.state == "draft" for e in events),
                 last_message_date=max(sent.mapped("date"), default=None),
                 min_gap_days=move.company_id.relance_min_gap_days,
@@ -637,6 +645,28 @@ class AccountMove(models.Model):
                 plan = ladder.Plan(plan.next_step, plan.next_step, today)
             result[move] = plan
         return result
+
+    def _relance_done_levels(self, profile):
+        """Steps of ``profile`` behind this invoice. After a change of profile,
+        the steps done under the old one count for the steps of the same rank
+        of the new one (nothing is sent again), and until a first step of the
+        new profile is done the invoice moves one step at a time."""
+        self.ensure_one()
+        events = self.relance_event_ids
+        done = events.level_id
+        foreign = events.filtered(
+            lambda e: e.state != "cancelled" and e.level_id.profile_id != profile
+        )
+        if not foreign:
+            return done.ids, False
+        reached = max(
+            ladder.rank(e.level_id.kind, e.level_id.reminder_number) for e in foreign
+        )
+        carried = profile.level_ids.filtered(
+            lambda lvl: ladder.rank(lvl.kind, lvl.reminder_number) <= reached
+        )
+        own = events.filtered(lambda e: e.level_id.profile_id == profile)
+        return (done | carried).ids, not own
 
     def action_relance_send_now(self):
         """Run the next dunning step of these invoices now, through the engine."""

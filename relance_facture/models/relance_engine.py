@@ -36,6 +36,8 @@ class RelanceEngine(models.AbstractModel):
         here until the day is done.
         """
         today = fields.Date.context_today(self)
+        for company in self.env["res.company"].search([]):
+            self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
         self._relance_refresh_states(today)
         self._relance_warn_prescriptions(today)
         seen = self.env["account.move"]

@@ -39,6 +39,7 @@ class RelanceEvent(models.Model):
     )
     profile_id = fields.Many2one(related="level_id.profile_id", store=True)
     kind = fields.Selection(related="level_id.kind", store=True)
+    reminder_number = fields.Integer(related="level_id.reminder_number", store=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True)
     channel = fields.Selection(CHANNELS, required=True)

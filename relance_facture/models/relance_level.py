@@ -67,6 +67,7 @@ class RelanceLevel(models.Model):
     )
     reminder_number = fields.Integer(
         compute="_compute_reminder_number",
+        store=True,
         help="1 for the first reminder after the due date, 2 for the second...",
     )
 

@@ -85,6 +85,28 @@ class ResCompany(models.Model):
         help="Product of the penalty invoices' lines (its income account is used).",
     )
 
+    relance_new_months = fields.Integer(
+        string="New Customer: Months Since First Invoice", default=12
+    )
+    relance_new_paid_count = fields.Integer(
+        string="New Customer: Fewer Paid Invoices Than", default=3
+    )
+    relance_risky_days_late = fields.Integer(
+        string="Risky: Average Days Late Above", default=30
+    )
+    relance_risky_second_reminders = fields.Integer(
+        string="Risky: Second Reminders in 12 Months", default=3
+    )
+    relance_loyal_paid_count = fields.Integer(
+        string="Loyal: Invoices Paid in 24 Months", default=6
+    )
+    relance_loyal_on_time_share = fields.Integer(
+        string="Loyal: Share Paid on Time (%)", default=90
+    )
+    relance_loyal_grace_days = fields.Integer(
+        string="Loyal: Paid Within Days After Due Date", default=5
+    )
+
     @api.depends("country_id")
     def _compute_relance_fr_rules(self):
         for company in self:

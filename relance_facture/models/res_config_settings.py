@@ -53,6 +53,27 @@ class ResConfigSettings(models.TransientModel):
     relance_penalty_rate_warning = fields.Char(
         compute="_compute_relance_penalty_rate_warning"
     )
+    relance_new_months = fields.Integer(
+        related="company_id.relance_new_months", readonly=False
+    )
+    relance_new_paid_count = fields.Integer(
+        related="company_id.relance_new_paid_count", readonly=False
+    )
+    relance_risky_days_late = fields.Integer(
+        related="company_id.relance_risky_days_late", readonly=False
+    )
+    relance_risky_second_reminders = fields.Integer(
+        related="company_id.relance_risky_second_reminders", readonly=False
+    )
+    relance_loyal_paid_count = fields.Integer(
+        related="company_id.relance_loyal_paid_count", readonly=False
+    )
+    relance_loyal_on_time_share = fields.Integer(
+        related="company_id.relance_loyal_on_time_share", readonly=False
+    )
+    relance_loyal_grace_days = fields.Integer(
+        related="company_id.relance_loyal_grace_days", readonly=False
+    )
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",

@@ -68,6 +68,46 @@ class ResPartner(models.Model):
     relance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_relance_penalty_total"
     )
+    relance_stat_id = fields.Many2one(
+        "relance.partner.stat", compute="_compute_relance_stats", string="Statistics"
+    )
+    relance_total_overdue = fields.Float(
+        string="Total Overdue", compute="_compute_relance_stats"
+    )
+    relance_oldest_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)", compute="_compute_relance_stats"
+    )
+    relance_avg_days_late = fields.Float(
+        string="Average Days Late",
+        compute="_compute_relance_stats",
+        help="Over the last 12 months, weighted by amount; unpaid invoices count "
+        "their days late to today.",
+    )
+    relance_on_time_rate = fields.Float(
+        string="Paid on Time (%)",
+        compute="_compute_relance_stats",
+        help="Share of the invoices due in the last 12 months and paid, paid by "
+        "their due date.",
+    )
+    relance_reminder_count_12m = fields.Integer(
+        string="Reminders (12 months)", compute="_compute_relance_stats"
+    )
+    relance_formal_notice_count_12m = fields.Integer(
+        string="Formal Notices (12 months)", compute="_compute_relance_stats"
+    )
+    relance_profile_reason = fields.Char(
+        string="Why This Profile", compute="_compute_relance_stats"
+    )
+    relance_chronic = fields.Boolean(
+        string="Chronic Late Payer",
+        compute="_compute_relance_stats",
+        search="_search_relance_chronic",
+    )
+    relance_risky_decision = fields.Selection(
+        [("proposed", "Proposed"), ("accepted", "Accepted"), ("refused", "Refused")],
+        string="Strict Profile Proposal",
+        compute="_compute_relance_stats",
+    )
     relance_event_ids = fields.One2many(
         "relance.event", "partner_id", string="Dunning History"
     )
@@ -122,6 +162,175 @@ class ResPartner(models.Model):
                 ("relance_profile_auto_id", "=", False),
             ]
         return domain
+
+    @api.depends_context("company")
+    def _compute_relance_stats(self):
+        stats = self.env["relance.partner.stat"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {stat.partner_id: stat for stat in stats}
+        for partner in self:
+            stat = by_partner.get(partner.commercial_partner_id, stats.browse())
+            partner.relance_stat_id = stat
+            partner.relance_total_overdue = stat.total_overdue
+            partner.relance_oldest_overdue_days = stat.oldest_overdue_days
+            partner.relance_avg_days_late = stat.avg_days_late
+            partner.relance_on_time_rate = (
+                100.0 * stat.on_time_count_12m / stat.paid_count_12m
+                if stat.paid_count_12m
+                else 0.0
+            )
+            partner.relance_reminder_count_12m = stat.reminder_count_12m
+            partner.relance_formal_notice_count_12m = stat.formal_notice_count_12m
+            partner.relance_profile_reason = stat and stat._relance_reason()
+            partner.relance_chronic = bool(stat) and stat._relance_is_chronic()
+            partner.relance_risky_decision = stat.risky_decision
+
+    def _search_relance_chronic(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(
+                self.env._("Unsupported search on chronic late payers.")
+            )
+        company = self.env.company
+        stats = self.env["relance.partner.stat"].search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                "|",
+                ("avg_days_late", ">", company.relance_risky_days_late),
+                ("formal_notice_count_12m", ">", 0),
+                (
+                    "second_reminder_count_12m",
+                    ">=",
+                    company.relance_risky_second_reminders,
+                ),
+            ]
+        )
+        chronic = (operator == "=") == value
+        return [
+            (
+                "commercial_partner_id",
+                "in" if chronic else "not in",
+                stats.partner_id.ids,
+            )
+        ]
+
+    @api.model
+    def _relance_apply_rules(self, partners, company):
+        """Give automatic customers the profile their figures call for, and
+        say why in their chatter; "risky" is only proposed to the person in
+        charge, whose answer is kept."""
+        stats = self.env["relance.partner.stat"].search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        )
+        profile_by_rule = {
+            "new": self.env.ref("relance_facture.profile_strict"),
+            "risky": self.env.ref("relance_facture.profile_strict"),
+            "loyal": self.env.ref("relance_facture.profile_lenient"),
+            "standard": self.env.ref("relance_facture.profile_standard"),
+        }
+        today = fields.Date.context_today(self)
+        default = company._relance_default_profile()
+        notes, to_propose, changes = {}, stats.browse(), {}
+        stats.filtered(lambda st: st.rule != "risky" and st.risky_decision).write(
+            {"risky_decision": False}  # no longer risky: ask again next time
+        )
+        for stat in stats:
+            partner = stat.partner_id.with_company(company)
+            if partner.relance_profile_mode != "auto":
+                continue
+            if stat.rule == "risky" and stat.risky_decision != "accepted":
+                recently_refused = (
+                    stat.risky_decision == "refused"
+                    and stat.risky_decision_date
+                    and stat.risky_decision_date > fields.Date.add(today, months=-12)
+                )
+                if stat.risky_decision != "proposed" and not recently_refused:
+                    to_propose |= stat
+                continue
+            wanted = profile_by_rule[stat.rule]
+            current = partner.relance_profile_auto_id or default
+            if wanted != current:
+                changes.setdefault(wanted, []).append(partner.id)
+                notes[partner.id] = self.env._(
+                    "Dunning profile changed from %(old)s to %(new)s: %(reason)s.",
+                    old=current.name,
+                    new=wanted.name,
+                    reason=stat._relance_reason(),
+                )
+        for profile, partner_ids in changes.items():
+            self.browse(partner_ids).with_company(company).write(
+                {"relance_profile_auto_id": profile.id}
+            )
+        if notes:
+            self.browse(notes).sudo()._message_log_batch(notes)
+        if to_propose:
+            self._relance_propose_strict(to_propose, company)
+
+    @api.model
+    def _relance_propose_strict(self, stats, company):
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_risky")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        admin = self.env.ref("base.user_admin")
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": stat.partner_id.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": stat.partner_id._relance_responsible(company, admin).id,
+                    "summary": self.env._("Switch to the Strict dunning profile?"),
+                    "note": self.env._(
+                        "This customer looks risky (%(reason)s). Accept or refuse the "
+                        "Strict profile from the Dunning tab of the customer.",
+                        reason=stat._relance_reason(),
+                    ),
+                }
+                for stat in stats
+            ]
+        )
+        stats.write(
+            {
+                "risky_decision": "proposed",
+                "risky_decision_date": fields.Date.context_today(self),
+            }
+        )
+
+    def action_relance_accept_strict(self):
+        return self._relance_answer_strict("accepted")
+
+    def action_relance_refuse_strict(self):
+        return self._relance_answer_strict("refused")
+
+    def _relance_answer_strict(self, answer):
+        company = self.env.company
+        partners = self.commercial_partner_id
+        stats = self.env["relance.partner.stat"].search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        )
+        stats.write(
+            {
+                "risky_decision": answer,
+                "risky_decision_date": fields.Date.context_today(self),
+            }
+        )
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_risky")
+        self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        ).action_feedback(
+            feedback=self.env._("Strict profile accepted")
+            if answer == "accepted"
+            else self.env._("Strict profile refused")
+        )
+        self._relance_apply_rules(partners, company)
+        return True
 
     @api.depends("is_company", "parent_id.is_company")
     def _compute_relance_is_consumer(self):
@@ -213,6 +422,19 @@ class ResPartner(models.Model):
             ]
         )
         return moves._relance_create_penalty_invoices()
+
+    def action_relance_open_overdue(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            *self.env["account.move"]._relance_open_domain(),
+            ("invoice_date_due", "<", fields.Date.context_today(self)),
+        ]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action
 
     def action_relance_open_history(self):
         self.ensure_one()

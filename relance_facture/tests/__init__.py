@@ -5,3 +5,4 @@ from . import test_manual_actions
 from . import test_access
 from . import test_performance
 from . import test_penalties
+from . import test_strictness

@@ -87,6 +87,7 @@ def plan(
     min_gap_days=0,
     residual=0.0,
     small_threshold=0.0,
+    one_step=False,
 ):
     """Plan one invoice.
 
@@ -96,6 +97,8 @@ def plan(
         (sent, failed, cancelled or waiting): none of them runs again
     :param pending: a step waits for validation; nothing goes further
     :param last_message_date: day of the last message sent to the customer
+    :param one_step: no catch-up: only the first step ahead can be due (after
+        a change of profile, an invoice never jumps more than one step)
     """
     if pending:
         return Plan()
@@ -125,6 +128,8 @@ def plan(
         and not (s.kind == PRE_DUE and today >= due_date)
     ]
     reached = [s for s in ahead if offset_date(s) <= today]
+    if one_step:
+        reached = reached[:1]
     if reached:
         highest = reached[-1]
         if not highest.customer_facing:
@@ -146,6 +151,16 @@ def plan(
         return Plan()
     upcoming = min(candidates, key=lambda s: (when(s), ladder.index(s)))
     return Plan(None, upcoming, when(upcoming))
+
+
+KIND_ORDER = {PRE_DUE: 0, REMINDER: 1, FORMAL_NOTICE: 2, ESCALATION: 3}
+
+
+def rank(kind, reminder_number=0):
+    """Where a step stands in any ladder: courtesy < reminder 1 < reminder 2
+    < ... < formal notice < escalation. Used to carry an invoice's progress
+    over to another profile."""
+    return (KIND_ORDER[kind], reminder_number if kind == REMINDER else 0)
 
 
 def days_late(due_date, today):

@@ -48,6 +48,13 @@ def _post_init_demo(env):
         wizard._create_payments()
         wizard.unlink()
     env["relance.engine"]._cron_run_daily()
+    # Figures on the customer forms at once; the profiles follow tonight.
+    customers = (
+        env["account.move"]
+        .search([("move_type", "=", "out_invoice")])
+        .commercial_partner_id
+    )
+    env["relance.partner.stat"]._relance_refresh(customers, env.company, today)
 
 
 def uninstall_hook(env):

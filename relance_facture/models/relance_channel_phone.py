@@ -38,7 +38,10 @@ class RelanceChannelPhone(models.AbstractModel):
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
                     "user_id": group[0].user_id.id,
-                    "date_deadline": group[0].date or fields.Date.context_today(self),
+                    # calls are made on a business day
+                    "date_deadline": group[0].company_id._relance_next_sending_day(
+                        group[0].date or fields.Date.context_today(self)
+                    ),
                     "summary": self.env._(
                         "Call %(customer)s: %(step)s",
                         customer=partner.name,

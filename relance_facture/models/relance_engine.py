@@ -40,13 +40,22 @@ class RelanceEngine(models.AbstractModel):
             self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
         self._relance_refresh_states(today)
         self._relance_warn_prescriptions(today)
+        closed = (
+            self.env["res.company"]
+            .search([])
+            .filtered(lambda c: not c._relance_is_sending_day(today))
+        )
         seen = self.env["account.move"]
         while True:
-            moves = self._relance_lock_due_moves(today, batch_size, exclude=seen)
+            moves = self._relance_lock_due_moves(
+                today, batch_size, exclude=seen, closed=closed
+            )
             seen |= moves
             if moves:
                 self._relance_process_moves(moves, today)
-            remaining = self._relance_count_due_moves(today, exclude=seen)
+            remaining = self._relance_count_due_moves(
+                today, exclude=seen, closed=closed
+            )
             self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
             if not (moves and remaining) or self.env.context.get("cron_id"):
                 return
@@ -62,14 +71,17 @@ class RelanceEngine(models.AbstractModel):
         ]
 
     @api.model
-    def _relance_count_due_moves(self, today, exclude=None):
+    def _relance_count_due_moves(self, today, exclude=None, closed=None):
         domain = self._relance_due_domain(today)
+        if closed:
+            # a closed day sends nothing: the plan waits for the next business day
+            domain.append(("company_id", "not in", closed.ids))
         if exclude:
             domain.append(("id", "not in", exclude.ids))
         return self.env["account.move"].search_count(domain)
 
     @api.model
-    def _relance_lock_due_moves(self, today, limit, exclude=None):
+    def _relance_lock_due_moves(self, today, limit, exclude=None, closed=None):
         """Lock the due invoices of the next ``limit`` customers.
 
         A batch holds whole customers so that one customer gets one message
@@ -79,6 +91,8 @@ class RelanceEngine(models.AbstractModel):
         domain = self._relance_due_domain(today)
         if exclude:
             domain.append(("id", "not in", exclude.ids))
+        if closed:
+            domain.append(("company_id", "not in", closed.ids))
         query = self.env["account.move"]._search(domain)
         rows = self.env.execute_query(
             SQL(

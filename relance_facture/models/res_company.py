@@ -1,6 +1,9 @@
-from odoo import api, fields, models
+from datetime import date
 
-from ..tools import penalty
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import holidays, penalty
 
 
 class ResCompany(models.Model):
@@ -106,6 +109,61 @@ class ResCompany(models.Model):
     relance_loyal_grace_days = fields.Integer(
         string="Loyal: Paid Within Days After Due Date", default=5
     )
+
+    relance_business_days = fields.Boolean(
+        string="Send on Business Days Only",
+        default=True,
+        help="No reminder goes out on weekends and French public holidays: steps "
+        "due then go out on the next business day.",
+    )
+    relance_closed_days = fields.Char(
+        string="Other Closed Days",
+        help="Extra days without sending, as YYYY-MM-DD separated by commas "
+        "(e.g. the company's annual closure).",
+    )
+
+    @api.constrains("relance_closed_days")
+    def _check_relance_closed_days(self):
+        for company in self:
+            try:
+                company._relance_extra_closed_days()
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Closed days must be dates written YYYY-MM-DD, separated by "
+                        "commas: %(error)s",
+                        error=error,
+                    )
+                ) from error
+
+    def _relance_extra_closed_days(self):
+        self.ensure_one()
+        return {
+            date.fromisoformat(part.strip())
+            for part in (self.relance_closed_days or "").split(",")
+            if part.strip()
+        }
+
+    def _relance_is_sending_day(self, day):
+        """May reminders go out on ``day``?"""
+        self.ensure_one()
+        if not self.relance_business_days:
+            return True
+        return holidays.is_business_day(
+            day,
+            self._relance_extra_closed_days(),
+            french=self.country_id.code in (False, "FR"),
+        )
+
+    def _relance_next_sending_day(self, day):
+        self.ensure_one()
+        if not self.relance_business_days:
+            return day
+        return holidays.next_business_day(
+            day,
+            self._relance_extra_closed_days(),
+            french=self.country_id.code in (False, "FR"),
+        )
 
     @api.depends("country_id")
     def _compute_relance_fr_rules(self):

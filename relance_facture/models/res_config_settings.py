@@ -74,6 +74,12 @@ class ResConfigSettings(models.TransientModel):
     relance_loyal_grace_days = fields.Integer(
         related="company_id.relance_loyal_grace_days", readonly=False
     )
+    relance_business_days = fields.Boolean(
+        related="company_id.relance_business_days", readonly=False
+    )
+    relance_closed_days = fields.Char(
+        related="company_id.relance_closed_days", readonly=False
+    )
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",

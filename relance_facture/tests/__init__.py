@@ -6,3 +6,4 @@ from . import test_access
 from . import test_performance
 from . import test_penalties
 from . import test_strictness
+from . import test_business_days

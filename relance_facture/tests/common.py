@@ -17,6 +17,9 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
             {
                 "email": "compta@example.com",
                 "relance_default_user_id": cls.env.user.id,
+                # calendars of the ladders are tested day by day; business
+                # days have their own tests
+                "relance_business_days": False,
             }
         )
         cls.profile_strict = cls.env.ref("relance_facture.profile_strict")

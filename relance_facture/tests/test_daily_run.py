@@ -93,8 +93,8 @@ class TestDailyRun(RelanceCommon):
         engine_cls = type(self.env["relance.engine"])
         original = engine_cls._relance_lock_due_moves
 
-        def lock_then_paid(engine, today, limit, exclude=None):
-            moves = original(engine, today, limit, exclude=exclude)
+        def lock_then_paid(engine, today, limit, **kwargs):
+            moves = original(engine, today, limit, **kwargs)
             if moves:
                 self._relance_reconcile_paid(invoice)
                 self.env.flush_all()

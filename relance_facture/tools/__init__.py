@@ -1,2 +1,3 @@
 from . import ladder
 from . import penalty
+from . import holidays

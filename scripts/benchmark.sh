@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark of the daily dunning run on a generated book.
+#
+#   ./scripts/benchmark.sh [--customers N] [--invoices M] [--seed S] [--db NAME]
+#                          [--keep-db] [--ref REV] [--mode cron|direct] [--profile]
+#                          [--tracemalloc]
+#
+# Benchmarks a snapshot of relance_facture taken at the start (the working tree,
+# or the commit REV with --ref), so that edits made meanwhile do not mix in.
+# Copies the template database of the addon's dependencies (built once, as
+# scripts/test.sh does), installs relance_facture without demo data, generates
+# N customers x M invoices (default 1000 x 10), then times today's daily run
+# and a same-day re-run (scripts/benchmark.py, in a fresh process). Prints a
+# summary, one "BENCHMARK_JSON {...}" line and writes var/benchmark-<date>.json.
+# Exits 3 when a target of the issue is missed. The database is dropped unless
+# --keep-db. Odoo's log: var/log/benchmark.log.
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+db=relance_bench_$(date +%Y%m%d_%H%M%S)_$$ keep_db="" ref=""
+declare -a gen=() run=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --customers | --invoices | --seed)
+      [ $# -ge 2 ] || usage 2; gen+=("$1" "$2"); shift ;;
+    --mode) [ $# -ge 2 ] || usage 2; run+=("$1" "$2"); shift ;;
+    --profile | --tracemalloc) run+=("$1") ;;
+    --db) [ $# -ge 2 ] || usage 2; db=$2; shift ;;
+    --keep-db) keep_db=1 ;;
+    --ref) [ $# -ge 2 ] || usage 2; ref=$2; shift ;;
+    -h | --help) usage ;;
+    *) warn "unknown option: $1"; usage 2 ;;
+  esac
+  shift
+done
+
+if ! odoo_importable; then
+  warn "Missing: Odoo 18 is not importable by $PYTHON (see README, Prerequisites)."
+  exit 1
+fi
+odoo_facts || { warn "Cannot read Odoo's configuration."; exit 1; }
+
+# The snapshot of the addon that is installed and measured.
+snap=$(mktemp -d "$VAR/benchmark-addon.XXXXXX")
+if [ -n "$ref" ]; then
+  source_rev=$(git -C "$ROOT" rev-parse --short "$ref^{commit}") || { rm -rf "$snap"; exit 1; }
+  git -C "$ROOT" archive "$source_rev" "$ADDON" | tar -x -C "$snap" || { rm -rf "$snap"; exit 1; }
+  source_desc="commit $source_rev"
+else
+  cp -a "$ADDON_DIR" "$snap/"
+  source_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  source_desc="working tree (HEAD $source_rev"
+  if [ -n "$(git -C "$ROOT" status --porcelain -- "$ADDON" 2>/dev/null)" ]; then
+    source_desc="$source_desc + uncommitted changes)"
+  else
+    source_desc="$source_desc)"
+  fi
+fi
+ADDON_PARENT=$snap ADDON_DIR=$snap/$ADDON
+[ -f "$ADDON_DIR/__manifest__.py" ] || { warn "No $ADDON in the snapshot."; rm -rf "$snap"; exit 1; }
+ensure_postgres || exit 1
+if db_exists "$db"; then
+  warn "Database $db exists: the benchmark needs a fresh one (drop it or pick another --db)."
+  rm -rf "$snap"
+  exit 1
+fi
+tmpl=$(ensure_template nodemo) || { rm -rf "$snap"; exit 1; }
+
+log=$VAR/log/benchmark.log
+: >"$log"
+cleanup() {
+  rm -rf "$snap"
+  if [ -n "$keep_db" ]; then
+    say "Kept database $db (drop it with: dropdb $db; rm -rf $FILESTORE_ROOT/$db)"
+  else
+    drop_db "$db"
+  fi
+}
+trap 'cleanup; exit 130' INT TERM
+
+say "Benchmarking $ADDON from the $source_desc"
+say "Creating $db from $tmpl and installing $ADDON without demo data (log: var/log/benchmark.log)"
+copy_db "$tmpl" "$db" || exit 1
+if ! odoo_run -d "$db" -i "$ADDON" --without-demo=all --stop-after-init --no-http \
+  --log-level=warn >>"$log" 2>&1; then
+  warn "Installing $ADDON failed; last lines of $log:"
+  tail -n 30 "$log" >&2
+  cleanup
+  exit 1
+fi
+
+bench() {
+  "$PYTHON" "$ROOT/scripts/benchmark.py" --db "$db" \
+    --addons-path="$ODOO_ADDONS,$ADDON_PARENT" --source "$source_desc" "$@" 2> >(tee -a "$log" >&2)
+}
+say "Generating the book (${gen[*]:-1000 customers x 10 invoices})"
+bench --phase generate "${gen[@]}" || { rc=$?; cleanup; exit "$rc"; }
+say "Timing today's daily run, then a same-day re-run"
+bench --phase run "${gen[@]}" "${run[@]}"
+rc=$?
+trap - INT TERM
+cleanup
+exit "$rc"

@@ -26,6 +26,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/relance_preview_views.xml",
+        "wizards/relance_call_outcome_views.xml",
         "views/relance_facture_menus.xml",
     ],
     "demo": ["demo/relance_demo.xml"],

@@ -198,9 +198,11 @@ def test_plan_drops_pre_due_steps_once_due(offset):
     assert result == Plan(due_step=None, next_step=REMINDER_1, next_date=j(3))
 
 
-def test_plan_pre_due_step_due_the_day_before_due_date():
+def test_plan_pre_due_catch_up_prefers_the_message():
+    # Down from J-8 to J-1: the courtesy email still goes out (a message never
+    # gives way to a later internal step); the call is then behind the due date.
     result = plan(STANDARD, due_date=DUE, today=j(-1), residual=5000.0)
-    assert result == Plan(due_step=CALL, next_step=CALL, next_date=j(-3))
+    assert result == Plan(due_step=COURTESY, next_step=COURTESY, next_date=j(-7))
 
 
 def test_plan_pre_due_catch_up_without_call_below_its_minimum():

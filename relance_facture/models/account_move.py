@@ -56,7 +56,28 @@ class AccountMove(models.Model):
         tracking=True,
         help="Dunning stops for this invoice until the dispute is cleared.",
     )
+    relance_dispute_type = fields.Selection(
+        [
+            ("quality", "Quality or quantity"),
+            ("price", "Price or invoicing error"),
+            ("delivery", "Not delivered or not received"),
+            ("other", "Other"),
+        ],
+        string="Dispute Type",
+        copy=False,
+    )
     relance_dispute_reason = fields.Char(string="Dispute Reason", copy=False)
+    relance_resume_one_step = fields.Boolean(
+        copy=False,
+        help="Set when dunning resumes after a dispute or a promise: the next run "
+        "sends the next step only, not a catch-up to the highest.",
+    )
+    relance_promise_broken = fields.Date(
+        string="Promise Not Kept",
+        copy=False,
+        readonly=True,
+        help="Date of the last promise to pay that was not kept.",
+    )
     relance_promise_date = fields.Date(
         string="Promised Payment Date",
         copy=False,
@@ -208,6 +229,41 @@ class AccountMove(models.Model):
             plan = plans.get(move) or ladder.Plan()
             move.relance_next_level_id = plan.next_step and plan.next_step.key
             move.relance_next_date = plan.next_date or move._relance_resume_date(today)
+
+    def write(self, vals):
+        # EXTENDS account: clearing a dispute resumes dunning one step at a time
+        if vals.get("relance_dispute") is False:
+            disputed = self.filtered("relance_dispute")
+            res = super().write(vals)
+            if disputed:
+                disputed.with_context(tracking_disable=True).write(
+                    {"relance_resume_one_step": True}
+                )
+            return res
+        return super().write(vals)
+
+    def _relance_mark_broken_promises(self, today):
+        """Promises whose date and grace are over while the invoice is still
+        open: written in the chatter, then dunning resumes one step at a time."""
+        broken = self.filtered(
+            lambda m: m.relance_promise_date
+            and not m._relance_is_paused(today)
+            and m._relance_is_open()
+        )
+        if not broken:
+            return broken
+        bodies = {
+            move.id: self.env._(
+                "Promise to pay of %(date)s not kept: dunning resumes.",
+                date=fields.Date.to_string(move.relance_promise_date),
+            )
+            for move in broken
+        }
+        broken.sudo()._message_log_batch(bodies)
+        for move in broken:
+            move.relance_promise_broken = move.relance_promise_date
+        broken.write({"relance_promise_date": False, "relance_resume_one_step": True})
+        return broken
 
     def _relance_resume_date(self, today):
         """A promise to pay pauses dunning until its date plus the grace
@@ -624,6 +680,7 @@ class AccountMove(models.Model):
                 ]
             events = move.relance_event_ids
             done_keys, one_step = move._relance_done_levels(profile)
+            one_step = one_step or move.relance_resume_one_step
             sent = events.filtered(
                 lambda e: e.state == "sent" and e.level_id._relance_is_customer_facing()
             )
@@ -667,6 +724,13 @@ class AccountMove(models.Model):
         )
         own = events.filtered(lambda e: e.level_id.profile_id == profile)
         return (done | carried).ids, not own
+
+    def action_relance_call_outcome(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relance_facture.relance_call_outcome_action"
+        )
+        action["context"] = {"active_model": "account.move", "active_ids": self.ids}
+        return action
 
     def action_relance_send_now(self):
         """Run the next dunning step of these invoices now, through the engine."""

@@ -45,16 +45,17 @@ class RelanceEngine(models.AbstractModel):
             .search([])
             .filtered(lambda c: not c._relance_is_sending_day(today))
         )
+        unmatched = self._relance_unmatched_credits()
         seen = self.env["account.move"]
         while True:
             moves = self._relance_lock_due_moves(
-                today, batch_size, exclude=seen, closed=closed
+                today, batch_size, exclude=seen, closed=closed, skip_partners=unmatched
             )
             seen |= moves
             if moves:
                 self._relance_process_moves(moves, today)
             remaining = self._relance_count_due_moves(
-                today, exclude=seen, closed=closed
+                today, exclude=seen, closed=closed, skip_partners=unmatched
             )
             self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
             if not (moves and remaining) or self.env.context.get("cron_id"):
@@ -71,8 +72,12 @@ class RelanceEngine(models.AbstractModel):
         ]
 
     @api.model
-    def _relance_count_due_moves(self, today, exclude=None, closed=None):
+    def _relance_count_due_moves(
+        self, today, exclude=None, closed=None, skip_partners=None
+    ):
         domain = self._relance_due_domain(today)
+        if skip_partners:
+            domain.append(("commercial_partner_id", "not in", list(skip_partners)))
         if closed:
             # a closed day sends nothing: the plan waits for the next business day
             domain.append(("company_id", "not in", closed.ids))
@@ -81,7 +86,9 @@ class RelanceEngine(models.AbstractModel):
         return self.env["account.move"].search_count(domain)
 
     @api.model
-    def _relance_lock_due_moves(self, today, limit, exclude=None, closed=None):
+    def _relance_lock_due_moves(
+        self, today, limit, exclude=None, closed=None, skip_partners=None
+    ):
         """Lock the due invoices of the next ``limit`` customers.
 
         A batch holds whole customers so that one customer gets one message
@@ -93,6 +100,8 @@ class RelanceEngine(models.AbstractModel):
             domain.append(("id", "not in", exclude.ids))
         if closed:
             domain.append(("company_id", "not in", closed.ids))
+        if skip_partners:
+            domain.append(("commercial_partner_id", "not in", list(skip_partners)))
         query = self.env["account.move"]._search(domain)
         rows = self.env.execute_query(
             SQL(
@@ -115,6 +124,51 @@ class RelanceEngine(models.AbstractModel):
             )
         )
         return self.env["account.move"].browse(row[0] for row in rows)
+
+    @api.model
+    def _relance_unmatched_credits(self):
+        """{customer id: reason} for the customers with an incoming payment or
+        a credit note not yet matched (companies that check the bank): they
+        may have paid already, so they are not reminded. One grouped query."""
+        companies = self.env["res.company"].search([("relance_bank_check", "=", True)])
+        if not companies:
+            return {}
+        rows = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "in", companies.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        )
+        # Odoo 18 can also keep a payment without journal entry until the bank
+        # statement comes: such a payment is not matched either.
+        rows += [
+            (partner, -amount)
+            for partner, amount in self.env["account.payment"]._read_group(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("partner_type", "=", "customer"),
+                    ("payment_type", "=", "inbound"),
+                    ("state", "=", "in_process"),
+                    ("move_id", "=", False),
+                ],
+                ["partner_id"],
+                ["amount_company_currency_signed:sum"],
+            )
+        ]
+        return {
+            partner.commercial_partner_id.id: self.env._(
+                "Not reminded: %(amount)s received or credited and not yet matched "
+                "with invoices.",
+                amount=partner.env.company.currency_id.format(-amount),
+            )
+            for partner, amount in rows
+            if partner
+        }
 
     @api.model
     def _relance_refresh_states(self, today):
@@ -202,15 +256,20 @@ class RelanceEngine(models.AbstractModel):
         # Re-read after the lock: an invoice paid since planning sends nothing.
         moves.invalidate_recordset()
         moves.relance_event_ids.invalidate_recordset()
+        broken = moves._relance_mark_broken_promises(today)
         plans = moves._relance_plan(today, force=force)
         due = {move: plan.due_step for move, plan in plans.items() if plan.due_step}
         if not due:
             return self.env["relance.event"]
-        skipped = [
-            (move, step) for move, plan in plans.items() for step in plan.skipped
-        ]
-        events = self._relance_create_events(due, today, skipped=skipped)
-        events = events.filtered(lambda e: e.state == "draft")
+        events = self._relance_create_events(due, today)
+        events.move_id.filtered("relance_resume_one_step").write(
+            {"relance_resume_one_step": False}
+        )
+        for event in events.filtered(lambda e: e.move_id in broken):
+            event.note = self.env._(
+                "After the promise to pay of %(date)s, not kept.",
+                date=fields.Date.to_string(event.move_id.relance_promise_broken),
+            )
         waiting = events.filtered(lambda e: not due[e.move_id].auto_send)
         if waiting:
             self._relance_request_validation(waiting)
@@ -218,23 +277,13 @@ class RelanceEngine(models.AbstractModel):
         return events
 
     @api.model
-    def _relance_create_events(self, due, today, skipped=()):
+    def _relance_create_events(self, due, today):
         """One draft event per (invoice, step); a step another transaction
-        recorded meanwhile is skipped, never sent twice. Steps passed over by
-        a catch-up are recorded as cancelled, so they never come back."""
+        recorded meanwhile is skipped, never sent twice."""
         admin = self.env.ref("base.user_admin")
         vals_list = [
             self._prepare_event_vals(move, step, today, admin)
             for move, step in due.items()
-        ]
-        note = self.env._("Skipped: a later step was due the same day (catch-up).")
-        vals_list += [
-            {
-                **self._prepare_event_vals(move, step, today, admin),
-                "state": "cancelled",
-                "note": note,
-            }
-            for move, step in skipped
         ]
         Event = self.env["relance.event"]
         try:

@@ -122,6 +122,33 @@ class ResCompany(models.Model):
         "(e.g. the company's annual closure).",
     )
 
+    relance_bank_check = fields.Boolean(
+        string="Skip Customers With Unmatched Payments",
+        default=True,
+        help="A customer with an incoming payment or a credit note not yet "
+        "matched with invoices is not reminded: it may have paid already.",
+    )
+    relance_bank_stale_days = fields.Integer(
+        string="Warn When Bank Statements Are Older Than (days)", default=3
+    )
+
+    def _relance_bank_warning(self, today):
+        """Reminders rely on the bank: warn when its last line is old."""
+        self.ensure_one()
+        if not self.relance_bank_check:
+            return False
+        last = self.env["account.bank.statement.line"].search(
+            [("company_id", "=", self.id)], order="date desc", limit=1
+        )
+        if last and (today - last.date).days <= self.relance_bank_stale_days:
+            return False
+        return self.env._(
+            "The newest bank statement line of %(company)s is from %(date)s: "
+            "import the bank statements so that paid invoices are not reminded.",
+            company=self.name,
+            date=fields.Date.to_string(last.date) if last else self.env._("never"),
+        )
+
     @api.constrains("relance_closed_days")
     def _check_relance_closed_days(self):
         for company in self:

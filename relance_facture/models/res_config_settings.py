@@ -80,6 +80,13 @@ class ResConfigSettings(models.TransientModel):
     relance_closed_days = fields.Char(
         related="company_id.relance_closed_days", readonly=False
     )
+    relance_bank_check = fields.Boolean(
+        related="company_id.relance_bank_check", readonly=False
+    )
+    relance_bank_stale_days = fields.Integer(
+        related="company_id.relance_bank_stale_days", readonly=False
+    )
+    relance_bank_warning = fields.Char(compute="_compute_relance_bank_warning")
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",
@@ -94,6 +101,13 @@ class ResConfigSettings(models.TransientModel):
                 settings.company_id._relance_rate_floor_warning(
                     settings.relance_penalty_rate, fields.Date.context_today(settings)
                 )
+            )
+
+    @api.depends("relance_bank_check", "relance_bank_stale_days")
+    def _compute_relance_bank_warning(self):
+        for settings in self:
+            settings.relance_bank_warning = settings.company_id._relance_bank_warning(
+                fields.Date.context_today(settings)
             )
 
     def _relance_cron(self):

@@ -423,6 +423,13 @@ class ResPartner(models.Model):
         )
         return moves._relance_create_penalty_invoices()
 
+    def action_relance_call_outcome(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relance_facture.relance_call_outcome_action"
+        )
+        action["context"] = {"active_model": "res.partner", "active_ids": self.ids}
+        return action
+
     def action_relance_open_overdue(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -5,7 +5,7 @@ No Odoo import here: the rules are tested without a database
 values built from ``relance.level`` records.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 PRE_DUE = "pre_due"
@@ -39,9 +39,6 @@ class Plan:
     due_step: Step | None = None
     next_step: Step | None = None
     next_date: date | None = None
-    # Messages passed over by a catch-up to a later internal step: recorded
-    # as skipped so that they do not come back the next day.
-    skipped: tuple = field(default=(), compare=False)
 
 
 def applicable_steps(steps, residual, small_threshold=0.0):
@@ -131,21 +128,17 @@ def plan(
     if one_step:
         reached = reached[:1]
     if reached:
-        highest = reached[-1]
-        if not highest.customer_facing:
-            # Catch-up to an internal step: lower messages are skipped, except
-            # one that only waits for the gap (it goes out when the gap ends).
-            skipped = tuple(
-                s for s in reached[:-1] if s.customer_facing and when(s) <= today
-            )
-            return Plan(highest, highest, when(highest), skipped)
-        if when(highest) <= today:
-            return Plan(highest, highest, when(highest))
-        # The highest message waits for the gap; a call reached meanwhile runs.
+        # Catch-up: the highest message reached goes out (the lower ones are
+        # behind it from then on); a message never gives way to a later
+        # internal step (no escalation proposal before the formal notice).
+        message = next((s for s in reversed(reached) if s.customer_facing), None)
+        if message and when(message) <= today:
+            return Plan(message, message, when(message))
+        # No message, or it waits for the gap: a call reached meanwhile runs.
         internal = [s for s in reached if not s.customer_facing]
         if internal:
             return Plan(internal[-1], internal[-1], when(internal[-1]))
-    waiting = [reached[-1]] if reached else []
+    waiting = [s for s in reached if s.customer_facing][-1:]
     candidates = waiting + [s for s in ahead if s not in reached]
     if not candidates:
         return Plan()

@@ -1,2 +1,3 @@
 from . import relance_preview
 from . import relance_preview_line
+from . import relance_call_outcome

@@ -11,6 +11,7 @@ class RelancePreview(models.TransientModel):
     _description = "Dunning Run Preview"
 
     date = fields.Date(default=fields.Date.context_today, readonly=True)
+    warning = fields.Text(readonly=True)
     line_ids = fields.One2many("relance.preview.line", "preview_id", readonly=True)
     line_count = fields.Integer(compute="_compute_line_count")
 
@@ -72,12 +73,32 @@ class RelancePreview(models.TransientModel):
     @api.model
     def action_open_preview(self, moves=None):
         today = fields.Date.context_today(self)
+        engine = self.env["relance.engine"]
         if moves is None:
-            engine = self.env["relance.engine"]
             moves = self.env["account.move"].search(engine._relance_due_domain(today))
+        unmatched = engine._relance_unmatched_credits()
+        skipped = moves.filtered(lambda m: m.commercial_partner_id.id in unmatched)
+        warnings = [
+            w for w in (c._relance_bank_warning(today) for c in moves.company_id) if w
+        ]
+        warnings += [
+            f"{partner.name}: {unmatched[partner.id]}"
+            for partner in skipped.commercial_partner_id
+        ]
+        closed = moves.company_id.filtered(
+            lambda c: not c._relance_is_sending_day(today)
+        )
+        warnings += [
+            self.env._(
+                "%(company)s: no reminder goes out today (closed day).", company=c.name
+            )
+            for c in closed
+        ]
+        moves -= skipped
         preview = self.create(
             {
                 "date": today,
+                "warning": "\n".join(warnings) or False,
                 "line_ids": [
                     fields.Command.create(vals)
                     for vals in self._relance_preview_vals(moves, today)

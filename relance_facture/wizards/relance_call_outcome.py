@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class RelanceCallOutcome(models.TransientModel):
+    """What came of a dunning call: recorded on the invoices and the
+    customer, and acted upon (promise, dispute, new attempt)."""
+
+    _name = "relance.call.outcome"
+    _description = "Dunning Call Outcome"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        domain="[('commercial_partner_id', '=', partner_id),"
+        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    outcome = fields.Selection(
+        [
+            ("reached", "Reached"),
+            ("promise", "Promise to pay"),
+            ("dispute", "Dispute"),
+            ("no_answer", "No answer"),
+            ("wrong_number", "Wrong number"),
+        ],
+        required=True,
+        default="reached",
+    )
+    promise_date = fields.Date(string="Promised Payment Date")
+    dispute_type = fields.Selection(
+        selection=lambda self: self.env["account.move"]
+        ._fields["relance_dispute_type"]
+        ._description_selection(self.env)
+    )
+    dispute_reason = fields.Char()
+    note = fields.Text()
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        model = self.env.context.get("active_model")
+        ids = self.env.context.get("active_ids") or []
+        if model == "account.move" and ids:
+            moves = self.env["account.move"].browse(ids)
+            values["partner_id"] = moves.commercial_partner_id[:1].id
+            values["move_ids"] = [fields.Command.set(moves.ids)]
+        elif model == "res.partner" and ids:
+            partner = self.env["res.partner"].browse(ids[:1]).commercial_partner_id
+            moves = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", partner.id),
+                    *self.env["account.move"]._relance_open_domain(),
+                ]
+            )
+            values["partner_id"] = partner.id
+            values["move_ids"] = [fields.Command.set(moves.ids)]
+        return values
+
+    def action_confirm(self):
+        self.ensure_one()
+        moves = self.move_ids
+        if self.outcome == "promise":
+            if not self.promise_date or self.promise_date < fields.Date.context_today(
+                self
+            ):
+                raise UserError(
+                    self.env._("Give the date the customer promised to pay.")
+                )
+            moves.write({"relance_promise_date": self.promise_date})
+        elif self.outcome == "dispute":
+            if not moves or not self.dispute_type:
+                raise UserError(
+                    self.env._("Choose the disputed invoices and the type of dispute.")
+                )
+            moves.write(
+                {
+                    "relance_dispute": True,
+                    "relance_dispute_type": self.dispute_type,
+                    "relance_dispute_reason": self.dispute_reason,
+                }
+            )
+        body = self._relance_summary()
+        if moves:
+            moves.sudo()._message_log_batch({move.id: body for move in moves})
+        self.partner_id.sudo()._message_log_batch({self.partner_id.id: body})
+        self._relance_close_call(body)
+        return {"type": "ir.actions.act_window_close"}
+
+    def _relance_summary(self):
+        outcome = dict(self._fields["outcome"]._description_selection(self.env))[
+            self.outcome
+        ]
+        parts = [self.env._("Dunning call: %(outcome)s", outcome=outcome)]
+        if self.outcome == "promise":
+            parts.append(
+                self.env._(
+                    "payment promised on %(date)s",
+                    date=fields.Date.to_string(self.promise_date),
+                )
+            )
+        if self.outcome == "dispute":
+            kind = dict(self._fields["dispute_type"]._description_selection(self.env))
+            parts.append(kind.get(self.dispute_type, ""))
+            if self.dispute_reason:
+                parts.append(self.dispute_reason)
+        if self.move_ids:
+            parts.append(", ".join(self.move_ids.mapped("name")))
+        if self.note:
+            parts.append(self.note)
+        return " - ".join(p for p in parts if p)
+
+    def _relance_close_call(self, feedback):
+        """The call activity is done; no answer schedules another attempt on
+        the next business day, a wrong number asks to fix the contact."""
+        call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        calls = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.partner_id.id),
+                ("activity_type_id", "=", call_type.id),
+            ]
+        )
+        user = calls[:1].user_id or self.env.user
+        calls.action_feedback(feedback=feedback)
+        if self.outcome in ("no_answer", "wrong_number"):
+            company = self.move_ids[:1].company_id or self.env.company
+            tomorrow = fields.Date.add(fields.Date.context_today(self), days=1)
+            self.partner_id.activity_schedule(
+                "relance_facture.mail_activity_type_relance_call",
+                date_deadline=company._relance_next_sending_day(tomorrow),
+                user_id=user.id,
+                summary=self.env._("Call again")
+                if self.outcome == "no_answer"
+                else self.env._("Find the right phone number, then call"),
+            )

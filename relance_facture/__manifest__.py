@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/relance_profile_data.xml",
         "data/relance_rate_data.xml",
         "data/ir_cron_data.xml",

@@ -43,10 +43,10 @@ class RelanceDispatch(models.Model):
         help="The customer's other unpaid invoices, summarised in the message.",
     )
     amount_residual = fields.Monetary(
-        compute="_compute_amounts", string="Amount Claimed"
+        compute="_compute_amount_residual", string="Amount Claimed"
     )
     amount_other = fields.Monetary(
-        compute="_compute_amounts", string="Other Open Amount"
+        compute="_compute_amount_other", string="Other Open Amount"
     )
     state = fields.Selection(
         [("draft", "Draft"), ("sent", "Sent"), ("failed", "Failed")],
@@ -108,8 +108,10 @@ class RelanceDispatch(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
         ]
-        open_moves = self.env["account.move"].search(
-            domain, order="invoice_date_due, id"
+        open_moves = self.env["account.move"].search_fetch(
+            domain,
+            ["commercial_partner_id", "company_id", "currency_id", "amount_residual"],
+            order="invoice_date_due, id",
         )
         by_key = open_moves.grouped(
             lambda m: (m.commercial_partner_id, m.company_id, m.currency_id)
@@ -120,10 +122,14 @@ class RelanceDispatch(models.Model):
                 by_key.get(key, open_moves.browse()) - dispatch.move_ids
             )
 
-    @api.depends("event_ids.amount_residual", "partner_id", "company_id", "currency_id")
-    def _compute_amounts(self):
+    @api.depends("event_ids.amount_residual")
+    def _compute_amount_residual(self):
         for dispatch in self:
             dispatch.amount_residual = sum(dispatch.event_ids.mapped("amount_residual"))
+
+    @api.depends("other_move_ids")
+    def _compute_amount_other(self):
+        for dispatch in self:
             dispatch.amount_other = sum(
                 dispatch.other_move_ids.mapped("amount_residual")
             )
@@ -220,6 +226,22 @@ class RelanceDispatch(models.Model):
             "relance_facture.relance_call_note",
             {"dispatch": self, "reason": reason, "script": self._relance_call_script()},
         )
+
+    def _relance_mark_failed(self, reason):
+        """A message that failed after it was queued: its steps fail too
+        unless another message of the step reached the customer."""
+        for dispatch in self:
+            dispatch.write({"state": "failed", "note": reason})
+            for event in dispatch.event_ids:
+                others = event.dispatch_ids.filtered(
+                    lambda d, this=dispatch: d != this
+                    and d.state == "sent"
+                    and d.channel in ("email", "sms", "letter", "formal_notice")
+                )
+                note = "\n".join(filter(None, [event.note, reason]))
+                event.write(
+                    {"note": note} if others else {"state": "failed", "note": note}
+                )
 
 
 class _KeepMissing(dict):

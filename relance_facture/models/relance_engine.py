@@ -287,8 +287,11 @@ class RelanceEngine(models.AbstractModel):
         ]
         Event = self.env["relance.event"]
         try:
-            with self.env.cr.savepoint():
-                return Event.create(vals_list)
+            # no flush on release: the invoices' plan is recomputed once, at the end
+            with self.env.cr.savepoint(flush=False):
+                events = Event.create(vals_list)
+                events.flush_model()
+                return events
         except psycopg2.IntegrityError:
             _logger.info("Dunning steps recorded concurrently; creating one by one.")
         events = Event
@@ -364,7 +367,8 @@ class RelanceEngine(models.AbstractModel):
         ).items():
             for channel in handlers:
                 channel_events = group.filtered(
-                    lambda e, ch=channel: ch in e.level_id._relance_channels()
+                    lambda e, ch=channel: ch
+                    in e.level_id._relance_channels(e.partner_id)
                 )
                 if channel_events:
                     vals_list.append(

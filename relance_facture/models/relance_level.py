@@ -55,6 +55,10 @@ class RelanceLevel(models.Model):
         string="SMS Template",
         domain=[("model", "=", "relance.dispatch")],
     )
+    sms_consumers_only = fields.Boolean(
+        string="SMS to Consumers Only",
+        help="Professionals get the other channels of the step, not the SMS.",
+    )
     use_letter = fields.Boolean(string="Printed Letter")
     use_phone = fields.Boolean(
         string="Phone Call",
@@ -129,15 +133,20 @@ class RelanceLevel(models.Model):
             or self.kind == ladder.FORMAL_NOTICE
         )
 
-    def _relance_channels(self):
-        """Channels of this step, the main one first."""
+    def _relance_channels(self, partner=None):
+        """Channels of this step, the main one first (for ``partner`` when
+        given: the SMS of a consumers-only step is dropped for professionals)."""
         self.ensure_one()
         channels = []
         if self.kind == ladder.FORMAL_NOTICE:
             channels.append("formal_notice")
         if self.use_email:
             channels.append("email")
-        if self.use_sms:
+        if self.use_sms and not (
+            partner is not None
+            and self.sms_consumers_only
+            and not partner.relance_is_consumer
+        ):
             channels.append("sms")
         if self.use_letter:
             channels.append("letter")

@@ -36,7 +36,11 @@ class RelancePreview(models.TransientModel):
         groups = {}
         for move, step in due.items():
             level = level_by_id[step.key]
-            channels = [c for c in level._relance_channels() if c in handlers]
+            channels = [
+                c
+                for c in level._relance_channels(move.commercial_partner_id)
+                if c in handlers
+            ]
             if not step.auto_send:
                 channels = ["validation"]
             partner = move.commercial_partner_id

@@ -11,4 +11,5 @@ from . import account_move
 from . import relance_engine
 from . import relance_channel_email
 from . import relance_channel_phone
+from . import relance_channel_letter
 from . import relance_channel_validation

@@ -8,3 +8,5 @@ from . import test_penalties
 from . import test_strictness
 from . import test_business_days
 from . import test_customer_answers
+from . import test_letters
+from . import test_invoice_mentions

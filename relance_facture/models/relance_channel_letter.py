@@ -74,6 +74,8 @@ class RelanceChannelLetter(models.AbstractModel):
         dispatch (one title per letter) and stores each part as the report's
         attachment, which ``attachment_id`` then points to.
 
+        A wkhtmltopdf without patched Qt takes one document per run (Odoo's
+        batch gives an empty PDF): the letters are then rendered one by one.
         Without a PDF engine (tests that do not force rendering), the letters
         are rendered when they are printed.
         """

@@ -116,3 +116,14 @@ class TestInvoiceMentions(RelanceCommon):
         )
         form.invoice_date_due = fields.Date.to_date("2026-02-01")
         self.assertFalse(form.relance_payment_term_warning)
+
+    @freeze_time("2026-01-05")
+    def test_mention_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "relance_facture")]
+        )._update_translations(["fr_FR"])
+        invoice = self._relance_invoice(due="2026-02-01")
+        mention = invoice.with_context(lang="fr_FR")._relance_invoice_legal_mention()
+        self.assertIn("au taux annuel de 12,15 %", mention)
+        self.assertIn("L441-10 du Code de commerce", mention)

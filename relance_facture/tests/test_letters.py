@@ -252,3 +252,23 @@ class TestLetters(RelanceCommon):
         self.assertEqual(letter.state, "failed")
         self.assertIn("No postal address", letter.note)
         self.assertEqual(invoice.relance_event_ids.state, "sent")
+
+    def test_letter_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "relance_facture")]
+        )._update_translations(["fr_FR"])
+        self.customer.lang = "fr_FR"
+        with freeze_time("2026-01-01"):
+            self._relance_invoice(due="2026-01-20", amount=1200)
+            self._relance_invoice(self.consumer, due="2026-01-20")
+        with self.mock_mail_gateway(), freeze_time("2026-02-01"):
+            self._relance_run()
+        letters = self._letters().sorted(lambda d: d.partner_id != self.customer)
+        html, _report_type = self.env["ir.actions.report"]._render_qweb_html(
+            "relance_facture.action_report_relance_letter", letters.ids
+        )
+        french, english = html.decode().split("Jeanne Durand", 1)
+        self.assertIn("Deuxième relance : factures impayées", french)
+        self.assertIn("12,15 %", french)
+        self.assertIn("Second reminder: unpaid invoices", english)

@@ -13,4 +13,5 @@ from . import relance_channel_email
 from . import relance_channel_phone
 from . import relance_channel_sms
 from . import sms_sms
+from . import relance_channel_letter
 from . import relance_channel_validation

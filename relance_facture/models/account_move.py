@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount, formatLang
 
 from ..tools import ladder, penalty
 
@@ -346,6 +347,51 @@ class AccountMove(models.Model):
             due=fields.Date.to_string(self.invoice_date_due),
             cap=fields.Date.to_string(cap),
         )
+
+    def _relance_invoice_legal_mention(self):
+        """Late-payment mentions of an invoice to a professional (L441-9 C.
+        com.): the penalty rate in force and the 40 EUR recovery indemnity,
+        in the context language; False when none is due."""
+        self.ensure_one()
+        company = self.company_id
+        if (
+            self.move_type != "out_invoice"
+            or not company.relance_fr_rules
+            or not company.relance_invoice_mentions
+            or self.commercial_partner_id.relance_is_consumer
+        ):
+            return False
+        return self.env._(
+            "Late payment: penalties at the annual rate of %(rate)s %% are due from "
+            "the day after the due date (article L441-10 of the French Commercial "
+            "Code), plus a fixed recovery indemnity of %(indemnity)s (article D441-5 "
+            "of the French Commercial Code).",
+            rate=formatLang(self.env, self._relance_mention_rate(), digits=2),
+            indemnity=format_amount(
+                self.env,
+                float(penalty.RECOVERY_INDEMNITY),
+                self.env.ref("base.EUR"),
+            ),
+        )
+
+    def _relance_mention_rate(self):
+        """The contractual rate (customer's, else company's) when it respects
+        the legal floor, else the B2B rate of the due date's semester."""
+        self.ensure_one()
+        day = self.invoice_date_due or self.invoice_date
+        Rate = self.env["relance.rate"]
+        rate, _fallback = Rate._relance_lookup(
+            Rate._relance_table(), day or fields.Date.context_today(self)
+        )
+        contractual = (
+            self.commercial_partner_id.relance_penalty_rate
+            or self.company_id.relance_penalty_rate
+        )
+        if contractual and (
+            not rate or penalty.legal_floor_ok(contractual, rate.legal_rate_other)
+        ):
+            return contractual
+        return rate.b2b_rate
 
     def _relance_penalty_details(self, on_date=None):
         """Penalties and indemnity of each invoice up to ``on_date`` (today by

@@ -384,6 +384,9 @@ class RelanceEngine(models.AbstractModel):
         dispatches = self.env["relance.dispatch"].create(vals_list)
         for channel, channel_dispatches in dispatches.grouped("channel").items():
             self.env[handlers[channel]]._relance_send(channel_dispatches)
+        # A handler may send a replacement (a letter when there is no email).
+        events.invalidate_recordset(["dispatch_ids"])
+        dispatches |= events.dispatch_ids
         self._relance_settle_events(events, dispatches)
         self._relance_log_chatter(dispatches)
         self._relance_close_validation_activities(events)
@@ -440,6 +443,10 @@ class RelanceEngine(models.AbstractModel):
             event.mail_id = event.dispatch_id.mail_id
             if main:
                 sent |= event
+                # What could not go out, and what was done instead.
+                notes = [d.note for d in event_dispatches if d.state == "failed"]
+                if any(notes):
+                    event.note = "\n".join(note for note in notes if note)
             else:
                 notes = [d.note for d in event_dispatches if d.note]
                 failed_notes[event] = "\n".join(notes) or self.env._(

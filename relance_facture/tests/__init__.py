@@ -9,3 +9,5 @@ from . import test_strictness
 from . import test_business_days
 from . import test_customer_answers
 from . import test_sms
+from . import test_letters
+from . import test_invoice_mentions

@@ -49,7 +49,46 @@ class TestRecipientsChannels(RelanceCommon):
             self.assertEqual(len(self._new_mails), 1)
         self.assertEqual(second.relance_event_ids.recipient_id, chosen)
 
-    def test_no_email_failed_event_and_call_activity(self):
+    def test_no_email_letter_instead_and_history_says_why(self):
+        nomail = self._relance_customer(
+            "Sans Mail",
+            False,
+            phone="+33 1 23 45 67 89",
+            street="8 rue Haute",
+            zip="67000",
+            city="Strasbourg",
+        )
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(nomail, due="2026-01-20")
+            other = self._relance_invoice(due="2026-01-20")
+        with self.mock_mail_gateway(), freeze_time("2026-01-23"):
+            self._relance_run()
+            self.assertEqual(
+                len(self._new_mails), 1, "the other customer still gets his"
+            )
+            self.assertMailMail(self.customer, "outgoing", content=other.name)
+        event = invoice.relance_event_ids
+        self.assertEqual(event.state, "sent")
+        self.assertEqual(event.channel, "email")
+        self.assertIn(
+            "No email address for Sans Mail: a letter was prepared instead", event.note
+        )
+        dispatches = event.dispatch_ids
+        self.assertEqual(
+            sorted(dispatches.mapped(lambda d: (d.channel, d.state))),
+            [("email", "failed"), ("letter", "sent")],
+        )
+        self.assertEqual(event.dispatch_id.channel, "letter")
+        self.assertFalse(self._call_activities(nomail), "a letter, not a call")
+        self.assertIn("a letter was prepared instead", invoice.message_ids[0].body)
+        # the step is not retried the next day
+        with self.mock_mail_gateway(), freeze_time("2026-01-24"):
+            self._relance_run()
+            self.assertFalse(self._new_mails)
+        self.assertEqual(len(invoice.relance_event_ids), 1)
+        self.assertEqual(len(invoice.relance_event_ids.dispatch_ids), 2)
+
+    def test_no_email_nor_address_failed_event_and_call_activity(self):
         nomail = self._relance_customer("Sans Mail", False, phone="+33 1 23 45 67 89")
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(nomail, due="2026-01-20")
@@ -62,7 +101,10 @@ class TestRecipientsChannels(RelanceCommon):
             self.assertMailMail(self.customer, "outgoing", content=other.name)
         event = invoice.relance_event_ids
         self.assertEqual(event.state, "failed")
-        self.assertIn("No email address", event.note)
+        self.assertIn("No email address nor postal address", event.note)
+        self.assertFalse(
+            self.env["relance.dispatch"].search([("channel", "=", "letter")])
+        )
         activity = self._call_activities(nomail)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.env.user)

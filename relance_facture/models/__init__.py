@@ -12,3 +12,5 @@ from . import relance_engine
 from . import relance_channel_email
 from . import relance_channel_phone
 from . import relance_channel_validation
+from . import relance_channel_formal_notice
+from . import relance_case_file

@@ -8,3 +8,4 @@ from . import test_penalties
 from . import test_strictness
 from . import test_business_days
 from . import test_customer_answers
+from . import test_formal_notice

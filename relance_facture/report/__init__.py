@@ -1,0 +1,1 @@
+from . import report_mise_en_demeure

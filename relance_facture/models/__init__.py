@@ -15,3 +15,5 @@ from . import relance_channel_sms
 from . import sms_sms
 from . import relance_channel_letter
 from . import relance_channel_validation
+from . import relance_channel_formal_notice
+from . import relance_case_file

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -203,6 +205,32 @@ class RelanceDispatch(models.Model):
             Markup().join(Markup("<li>%s</li>") % line for line in lines),
         )
         return body
+
+    def _relance_notice_deadline(self, receipt_date):
+        """Payment deadline of a formal notice received on ``receipt_date``."""
+        self.ensure_one()
+        return receipt_date + timedelta(
+            days=self.company_id.relance_notice_deadline_days
+        )
+
+    def _relance_notice_filename(self, report_type="pdf"):
+        """Name of the stored letter; the report's ``attachment`` expression
+        gives the same for PDFs, so a reprint returns the letter as sent."""
+        self.ensure_one()
+        extension = "pdf" if report_type == "pdf" else "html"
+        return f"Formal notice {self.id} - {self.partner_id.name}.{extension}"
+
+    def action_relance_notice_tracking(self):
+        """Record how the formal notice was sent and its acknowledgement."""
+        self.ensure_one()
+        return self.env["relance.notice.tracking"]._relance_open(self)
+
+    def action_relance_print_notice(self):
+        """The formal notice as it was sent (the stored PDF)."""
+        self.ensure_one()
+        return self.env.ref(
+            "relance_facture.action_report_mise_en_demeure"
+        ).report_action(self)
 
     def _relance_call_script(self):
         """The step's call script with this customer's figures filled in."""

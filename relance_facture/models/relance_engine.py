@@ -353,6 +353,16 @@ class RelanceEngine(models.AbstractModel):
         }
 
     @api.model
+    def _relance_check_events(self, events):
+        """Before an accountant's validation: a channel may refuse steps it
+        could not send properly (a formal notice without its mandatory
+        mentions) by raising; nothing is sent then."""
+        for model in self._relance_channel_handlers().values():
+            handler = self.env[model]
+            if hasattr(handler, "_relance_check_mentions"):
+                handler._relance_check_mentions(events)
+
+    @api.model
     def _relance_send_events(self, events):
         """Send draft events: one message per customer, company, currency and
         channel, listing every invoice that reached a step."""

@@ -107,7 +107,9 @@ class RelanceEvent(models.Model):
             raise UserError(
                 self.env._("Only steps waiting for validation can be validated.")
             )
-        self.env["relance.engine"].sudo()._relance_send_events(drafts.sudo())
+        engine = self.env["relance.engine"].sudo()
+        engine._relance_check_events(drafts.sudo())
+        engine._relance_send_events(drafts.sudo())
         return True
 
     def action_cancel(self):
@@ -117,3 +119,19 @@ class RelanceEvent(models.Model):
         self.write({"state": "cancelled"})
         self.env["relance.engine"]._relance_close_validation_activities(self)
         return True
+
+    def action_relance_case_file(self):
+        """Download the case file of these steps' customer (escalation)."""
+        partner = self.partner_id[:1]
+        CaseFile = self.env["relance.case.file"]
+        moves = CaseFile._relance_default_moves(partner) | self.move_id
+        attachment = CaseFile._relance_build(partner, moves)
+        return CaseFile._relance_download_action(attachment)
+
+    def action_relance_notice_tracking(self):
+        """Record the registered letter of this step's formal notice."""
+        self.ensure_one()
+        notice = self.dispatch_ids.filtered(lambda d: d.channel == "formal_notice")
+        if not notice:
+            raise UserError(self.env._("This step has no formal notice letter."))
+        return notice[:1].action_relance_notice_tracking()

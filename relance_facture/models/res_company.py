@@ -82,6 +82,11 @@ class ResCompany(models.Model):
         string="Formal Notice Signatory",
         help="Signs the formal notices; empty uses the person in charge.",
     )
+    relance_legal_form = fields.Char(
+        string="Legal Form",
+        help="Printed on formal notices after the company name, e.g. "
+        "'SAS au capital de 10 000 EUR'.",
+    )
     relance_penalty_product_id = fields.Many2one(
         "product.product",
         string="Penalty Product",

@@ -47,6 +47,9 @@ class ResConfigSettings(models.TransientModel):
     relance_signatory_id = fields.Many2one(
         related="company_id.relance_signatory_id", readonly=False
     )
+    relance_legal_form = fields.Char(
+        related="company_id.relance_legal_form", readonly=False
+    )
     relance_penalty_product_id = fields.Many2one(
         related="company_id.relance_penalty_product_id", readonly=False
     )

@@ -451,3 +451,10 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
+
+    def action_relance_case_file(self):
+        """Download the case file (invoices, reminders, formal notices)."""
+        self.ensure_one()
+        CaseFile = self.env["relance.case.file"]
+        attachment = CaseFile._relance_build(self)
+        return CaseFile._relance_download_action(attachment)

@@ -1,1 +1,2 @@
 from . import report_relance_letter
+from . import report_mise_en_demeure

@@ -11,3 +11,4 @@ from . import test_customer_answers
 from . import test_sms
 from . import test_letters
 from . import test_invoice_mentions
+from . import test_formal_notice

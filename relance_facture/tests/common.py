@@ -20,6 +20,17 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
                 # calendars of the ladders are tested day by day; business
                 # days have their own tests
                 "relance_business_days": False,
+                # Mandatory mentions of a formal notice.
+                "company_registry": "123 456 789 RCS Paris",
+                "street": "1 rue de la Paix",
+                "zip": "75002",
+                "city": "Paris",
+            }
+        )
+        cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR7630006000011234567890189",
+                "partner_id": cls.company.partner_id.id,
             }
         )
         cls.profile_strict = cls.env.ref("relance_facture.profile_strict")
@@ -38,6 +49,9 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
                 "email": email,
                 "lang": "en_US",
                 "property_payment_term_id": False,
+                "street": "2 avenue des Clients",
+                "zip": "69001",
+                "city": "Lyon",
                 **values,
             }
         )

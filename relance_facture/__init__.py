@@ -2,5 +2,4 @@ from . import tools
 from . import models
 from . import report
 from . import wizards
-from . import report
 from .hooks import post_init_hook, pre_init_hook, uninstall_hook

@@ -89,7 +89,14 @@ class TestRecipientsChannels(RelanceCommon):
         self.assertEqual(len(invoice.relance_event_ids.dispatch_ids), 2)
 
     def test_no_email_nor_address_failed_event_and_call_activity(self):
-        nomail = self._relance_customer("Sans Mail", False, phone="+33 1 23 45 67 89")
+        nomail = self._relance_customer(
+            "Sans Mail",
+            False,
+            phone="+33 1 23 45 67 89",
+            street=False,
+            zip=False,
+            city=False,
+        )
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(nomail, due="2026-01-20")
             other = self._relance_invoice(due="2026-01-20")

@@ -149,6 +149,13 @@ class AccountMove(models.Model):
         readonly=True,
     )
     relance_prescription_warned = fields.Boolean(copy=False, readonly=True)
+    relance_thanked = fields.Boolean(copy=False, readonly=True)
+    relance_answer_ids = fields.Many2many(
+        "mail.message",
+        compute="_compute_relance_answer_ids",
+        string="Customer Answers",
+        help="What the customer wrote about this invoice (emails, portal).",
+    )
     relance_payment_term_warning = fields.Char(
         compute="_compute_relance_payment_term_warning"
     )
@@ -304,6 +311,23 @@ class AccountMove(models.Model):
             move.relance_penalty_amount = detail["penalty"]
             move.relance_indemnity_amount = detail["indemnity"]
             move.relance_penalty_note = "; ".join(detail["notes"]) or False
+
+    def _compute_relance_answer_ids(self):
+        messages = self.env["mail.message"].search(
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "in", self.ids),
+                ("message_type", "in", ("email", "comment")),
+                (
+                    "author_id.commercial_partner_id",
+                    "in",
+                    self.commercial_partner_id.ids,
+                ),
+            ]
+        )
+        by_move = messages.grouped("res_id")
+        for move in self:
+            move.relance_answer_ids = by_move.get(move.id, messages.browse())
 
     @api.depends("invoice_date_due", "commercial_partner_id.relance_is_consumer")
     def _compute_relance_prescription_date(self):

@@ -40,6 +40,7 @@ class RelanceEngine(models.AbstractModel):
             self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
         self._relance_refresh_states(today)
         self._relance_warn_prescriptions(today)
+        self._relance_thank_payers()
         closed = (
             self.env["res.company"]
             .search([])
@@ -124,6 +125,27 @@ class RelanceEngine(models.AbstractModel):
             )
         )
         return self.env["account.move"].browse(row[0] for row in rows)
+
+    @api.model
+    def _relance_thank_payers(self):
+        """A thank-you email for the reminded invoices paid since the last
+        run, in companies that ask for it (once per invoice)."""
+        moves = self.env["account.move"].search(
+            [
+                ("company_id.relance_thank_you", "=", True),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("paid", "in_payment")),
+                ("relance_thanked", "=", False),
+                ("relance_event_ids.state", "=", "sent"),
+            ]
+        )
+        if not moves:
+            return
+        template = self.env.ref("relance_facture.mail_template_relance_thank_you")
+        template.with_context(mail_notify_force_send=False).send_mail_batch(
+            moves.ids, email_layout_xmlid="mail.mail_notification_light"
+        )
+        moves.write({"relance_thanked": True})
 
     @api.model
     def _relance_unmatched_credits(self):
@@ -371,15 +393,16 @@ class RelanceEngine(models.AbstractModel):
         handlers = self._relance_channel_handlers()
         partners = events.partner_id
         recipients = self._relance_recipients(partners)
+        silent = self._relance_silent_customers(partners)
+        channels = {
+            event: self._relance_event_channels(event, silent) for event in events
+        }
         vals_list = []
         for (partner, company, currency), group in events.grouped(
             lambda e: (e.partner_id, e.company_id, e.currency_id)
         ).items():
             for channel in handlers:
-                channel_events = group.filtered(
-                    lambda e, ch=channel: ch
-                    in e.level_id._relance_channels(e.partner_id)
-                )
+                channel_events = group.filtered(lambda e, ch=channel: ch in channels[e])
                 if channel_events:
                     vals_list.append(
                         self._prepare_dispatch_vals(
@@ -401,6 +424,74 @@ class RelanceEngine(models.AbstractModel):
         self._relance_log_chatter(dispatches)
         self._relance_close_validation_activities(events)
         return dispatches
+
+    @api.model
+    def _relance_event_channels(self, event, silent):
+        """Channels of an event's step for its customer: a customer who
+        prefers letters gets a letter instead of the email, one who prefers
+        the phone (or who did not answer the last email) gets a call too."""
+        channels = event.level_id._relance_channels(event.partner_id)
+        preferred = event.partner_id.relance_preferred_channel
+        if preferred == "letter" and "email" in channels:
+            channels = [c for c in channels if c != "email"]
+            if "letter" not in channels:
+                channels.append("letter")
+        wants_call = preferred == "phone" or event.partner_id in silent
+        if wants_call and "phone" not in channels and "email" in channels:
+            channels.append("phone")
+        return channels
+
+    @api.model
+    def _relance_silent_customers(self, partners):
+        """Customers who neither paid nor answered in the N days since their
+        last reminder email (company setting): the next step adds a call."""
+        last_emails = dict(
+            self.env["relance.dispatch"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("channel", "=", "email"),
+                    ("state", "=", "sent"),
+                ],
+                ["partner_id"],
+                ["date:max"],
+            )
+        )
+        if not last_emails:
+            return partners.browse()
+        answers = dict(
+            self.env["mail.message"]._read_group(
+                [
+                    (
+                        "author_id.commercial_partner_id",
+                        "in",
+                        list(p.id for p in last_emails),
+                    ),
+                    ("message_type", "in", ("email", "comment")),
+                    ("model", "in", ("account.move", "res.partner")),
+                    ("date", ">=", min(last_emails.values())),
+                ],
+                ["author_id"],
+                ["date:max"],
+            )
+        )
+        answered = {
+            author.commercial_partner_id: day for author, day in answers.items()
+        }
+        today = fields.Date.context_today(self)
+        silent = partners.browse()
+        for partner, day in last_emails.items():
+            days = (
+                partner.company_id.relance_silence_days
+                or self.env.company.relance_silence_days
+            )
+            answer = answered.get(partner)
+            if (
+                days
+                and (today - day).days >= days
+                and not (answer and answer.date() >= day)
+            ):
+                silent |= partner
+        return silent
 
     @api.model
     def _prepare_dispatch_vals(

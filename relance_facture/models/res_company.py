@@ -127,6 +127,16 @@ class ResCompany(models.Model):
         "(e.g. the company's annual closure).",
     )
 
+    relance_silence_days = fields.Integer(
+        string="Call After an Unanswered Email (days)",
+        default=7,
+        help="When a customer has neither paid nor answered this many days after "
+        "a reminder email, the next step adds a phone call. 0 disables it.",
+    )
+    relance_thank_you = fields.Boolean(
+        string="Thank Customers Who Pay",
+        help="Send a thank-you email when an invoice that was reminded is paid.",
+    )
     relance_bank_check = fields.Boolean(
         string="Skip Customers With Unmatched Payments",
         default=True,

@@ -90,6 +90,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.relance_bank_stale_days", readonly=False
     )
     relance_bank_warning = fields.Char(compute="_compute_relance_bank_warning")
+    relance_silence_days = fields.Integer(
+        related="company_id.relance_silence_days", readonly=False
+    )
+    relance_thank_you = fields.Boolean(
+        related="company_id.relance_thank_you", readonly=False
+    )
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",

@@ -50,6 +50,12 @@ class ResPartner(models.Model):
         readonly=False,
         help="A private person (B2C) rather than a professional (B2B).",
     )
+    relance_preferred_channel = fields.Selection(
+        [("email", "Email"), ("letter", "Letter"), ("phone", "Phone")],
+        string="Preferred Dunning Channel",
+        help="Letter: letters instead of emails. Phone: a call with every email "
+        "step.",
+    )
     relance_collective_proceedings = fields.Boolean(
         string="In Collective Proceedings",
         help="Safeguard, receivership or liquidation: no recovery indemnity "

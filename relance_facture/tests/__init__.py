@@ -9,6 +9,7 @@ from . import test_strictness
 from . import test_business_days
 from . import test_customer_answers
 from . import test_sms
+from . import test_channel_choice
 from . import test_letters
 from . import test_invoice_mentions
 from . import test_formal_notice

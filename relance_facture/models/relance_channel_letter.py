@@ -60,7 +60,11 @@ class RelanceChannelLetter(models.AbstractModel):
         to_send = dispatches - without_address
         if not to_send:
             return
-        self._relance_render_letters(to_send)
+        # One wkhtmltopdf run for the batch when it can take several letters;
+        # otherwise the daily run does not wait ~1 s per letter: they are
+        # rendered when printed (the file is frozen then).
+        if self._relance_wkhtmltopdf_batches():
+            self._relance_render_letters(to_send)
         to_send.write({"state": "sent", "note": self.env._("Letter to print.")})
 
     @api.model

@@ -125,23 +125,32 @@ class TestLetters(RelanceCommon):
         self.assertEqual(invoice.relance_event_ids.state, "sent")
 
     def test_letters_one_by_one_without_patched_qt(self):
-        """A wkhtmltopdf that takes a single document renders each letter
-        in its own run; every letter still gets its file."""
+        """A wkhtmltopdf that takes a single document: the daily run does not
+        render (about a second per letter), printing renders each letter in
+        its own run and stores it."""
         with freeze_time("2026-01-01"):
             self._relance_invoice(due="2026-01-20")
             self._relance_invoice(self.consumer, due="2026-01-20")
         patcher, calls = self._counting_wkhtmltopdf()
         with freeze_time("2026-02-01"), patcher:
             self._run_rendering()
-        self.assertEqual([len(bodies) for bodies in calls], [1, 1])
+        self.assertEqual(calls, [])
         letters = self._letters()
+        self.assertFalse(letters.attachment_id)
+        patcher, calls = self._counting_wkhtmltopdf()
+        with patcher:
+            self.env["relance.channel.letter"].with_context(
+                force_report_rendering=True
+            )._relance_print(letters)
+        self.assertEqual([len(bodies) for bodies in calls], [1, 1])
         self.assertEqual(len(letters.attachment_id), 2)
 
     def test_print_letters_as_one_pdf_from_stored_files(self):
         with freeze_time("2026-01-01"):
             first = self._relance_invoice(due="2026-01-20")
             second = self._relance_invoice(self.consumer, due="2026-01-20")
-        with freeze_time("2026-02-01"):
+        patcher, _calls = self._counting_wkhtmltopdf(patched_qt=True)
+        with freeze_time("2026-02-01"), patcher:
             self._run_rendering()
         letters = self._letters()
         self.assertEqual(len(letters), 2)
@@ -205,7 +214,8 @@ class TestLetters(RelanceCommon):
         )
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(nomail, due="2026-01-20")
-        with freeze_time("2026-01-23"):
+        patcher, _calls = self._counting_wkhtmltopdf(patched_qt=True)
+        with freeze_time("2026-01-23"), patcher:
             self._run_rendering()
             self.assertFalse(self._new_mails)
         letter = self._letters()

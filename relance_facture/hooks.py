@@ -16,6 +16,7 @@ def pre_init_hook(env):
                 SQL(sql_type),
             )
         )
+    env.cr.execute("ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS relance_stage varchar")
 
 
 def post_init_hook(env):
@@ -29,6 +30,9 @@ def post_init_hook(env):
     for fname in RELANCE_STORED_COMPUTES:
         env.add_to_compute(moves._fields[fname], moves)
     moves.flush_recordset(list(RELANCE_STORED_COMPUTES))
+    partners = moves.commercial_partner_id
+    env.add_to_compute(partners._fields["relance_stage"], partners)
+    partners.flush_recordset(["relance_stage"])
     if env.ref("relance_facture.invoice_roux_1_demo", raise_if_not_found=False):
         _post_init_demo(env)
 

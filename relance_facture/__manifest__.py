@@ -18,6 +18,7 @@
         "data/relance_rate_data.xml",
         "data/ir_cron_data.xml",
         "data/relance_workspace_data.xml",
+        "data/relance_analytics_data.xml",
         "views/relance_dispatch_templates.xml",
         "views/relance_profile_views.xml",
         "views/relance_level_views.xml",

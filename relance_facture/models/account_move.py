@@ -320,6 +320,11 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         for move in self:
             move.relance_state = move._relance_current_state(today)
+        # The customers' stages follow; a recompute scheduled by the daily
+        # run (not by a change of a dependency) would not trigger them.
+        partners = self.filtered(lambda m: isinstance(m.id, int)).commercial_partner_id
+        if partners:
+            self.env.add_to_compute(partners._fields["relance_stage"], partners)
 
     def _compute_relance_penalty_amount(self):
         details = self._relance_penalty_details()

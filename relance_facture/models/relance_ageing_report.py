@@ -1,12 +1,13 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+# Keys sort in the order of the buckets: pivots and graphs order groups by key.
 BUCKETS = [
-    ("not_due", "Not due"),
-    ("1_30", "1-30 days"),
-    ("31_60", "31-60 days"),
-    ("61_90", "61-90 days"),
-    ("over_90", "Over 90 days"),
+    ("0_not_due", "Not due"),
+    ("1_1_30", "1-30 days"),
+    ("2_31_60", "31-60 days"),
+    ("3_61_90", "61-90 days"),
+    ("4_over_90", "Over 90 days"),
 ]
 
 
@@ -65,23 +66,23 @@ CREATE VIEW %(table)s AS (
     ), bucketed AS (
         SELECT open_line.*,
                CASE
-                   WHEN days_overdue <= 0 THEN 'not_due'
-                   WHEN days_overdue <= 30 THEN '1_30'
-                   WHEN days_overdue <= 60 THEN '31_60'
-                   WHEN days_overdue <= 90 THEN '61_90'
-                   ELSE 'over_90'
+                   WHEN days_overdue <= 0 THEN '0_not_due'
+                   WHEN days_overdue <= 30 THEN '1_1_30'
+                   WHEN days_overdue <= 60 THEN '2_31_60'
+                   WHEN days_overdue <= 90 THEN '3_61_90'
+                   ELSE '4_over_90'
                END AS bucket
           FROM open_line
     )
     SELECT bucketed.*,
-           CASE WHEN bucket = 'not_due' THEN amount_residual ELSE 0 END
+           CASE WHEN bucket = '0_not_due' THEN amount_residual ELSE 0 END
                AS amount_not_due,
-           CASE WHEN bucket = '1_30' THEN amount_residual ELSE 0 END AS amount_1_30,
-           CASE WHEN bucket = '31_60' THEN amount_residual ELSE 0 END
+           CASE WHEN bucket = '1_1_30' THEN amount_residual ELSE 0 END AS amount_1_30,
+           CASE WHEN bucket = '2_31_60' THEN amount_residual ELSE 0 END
                AS amount_31_60,
-           CASE WHEN bucket = '61_90' THEN amount_residual ELSE 0 END
+           CASE WHEN bucket = '3_61_90' THEN amount_residual ELSE 0 END
                AS amount_61_90,
-           CASE WHEN bucket = 'over_90' THEN amount_residual ELSE 0 END
+           CASE WHEN bucket = '4_over_90' THEN amount_residual ELSE 0 END
                AS amount_over_90
       FROM bucketed
 )

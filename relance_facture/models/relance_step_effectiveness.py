@@ -52,7 +52,16 @@ class RelanceStepEffectiveness(models.Model):
             SQL(
                 """
 CREATE VIEW %(table)s AS (
-    WITH step AS (
+    WITH payment AS (
+        -- Last reconciliation date of each invoice paid in full.
+        SELECT line.move_id, MAX(partial.max_date) AS last_payment_date
+          FROM account_partial_reconcile partial
+          JOIN account_move_line line ON line.id = partial.debit_move_id
+          JOIN account_move move ON move.id = line.move_id
+         WHERE line.display_type = 'payment_term'
+           AND move.payment_state IN ('paid', 'in_payment')
+         GROUP BY line.move_id
+    ), step AS (
         SELECT event.id,
                event.id AS event_id,
                event.move_id,
@@ -66,18 +75,10 @@ CREATE VIEW %(table)s AS (
                event.date,
                event.amount_residual,
                payment.last_payment_date,
-               move.payment_state IN ('paid', 'in_payment')
-                   AND payment.last_payment_date <= event.date + %(days)s AS paid
+               COALESCE(payment.last_payment_date <= event.date + %(days)s, FALSE)
+                   AS paid
           FROM relance_event event
-          JOIN account_move move ON move.id = event.move_id
-     LEFT JOIN LATERAL (
-                SELECT MAX(partial.max_date) AS last_payment_date
-                  FROM account_move_line line
-                  JOIN account_partial_reconcile partial
-                    ON partial.debit_move_id = line.id
-                 WHERE line.move_id = event.move_id
-                   AND line.display_type = 'payment_term'
-           ) payment ON TRUE
+     LEFT JOIN payment ON payment.move_id = event.move_id
          WHERE event.state = 'sent'
     )
     SELECT step.id, step.event_id, step.move_id, step.partner_id, step.level_id,

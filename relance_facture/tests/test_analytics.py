@@ -40,7 +40,13 @@ class TestAnalytics(RelanceCommon):
         )
         self.assertEqual(
             {group["bucket"]: group["amount_residual"] for group in groups},
-            {"not_due": 100, "1_30": 200, "31_60": 300, "61_90": 400, "over_90": 500},
+            {
+                "0_not_due": 100,
+                "1_1_30": 200,
+                "2_31_60": 300,
+                "3_61_90": 400,
+                "4_over_90": 500,
+            },
         )
         by_partner = Ageing.read_group(
             [("company_id", "=", self.company.id)],
@@ -71,8 +77,8 @@ class TestAnalytics(RelanceCommon):
         self._relance_invoice(
             slow, due=self._ago(20), invoice_date=self._ago(50), amount=1000
         )
-        self._flush()
         Dso = self.env["relance.dso.report"]
+        Dso._cron_refresh()
         current = [("is_current", "=", True), ("company_id", "=", self.company.id)]
         rows = Dso.read_group(current, ["dso:avg"], ["partner_id"])
         dso = {row["partner_id"][0]: row["dso"] for row in rows}

@@ -15,7 +15,9 @@ class TestTour(RelanceCommon, HttpCase):
             {
                 "company_id": self.company.id,
                 "company_ids": [Command.link(self.company.id)],
-                "groups_id": [Command.link(self.env.ref("account.group_account_user").id)],
+                "groups_id": [
+                    Command.link(self.env.ref("account.group_account_user").id)
+                ],
             }
         )
         self.company.relance_default_user_id = admin
@@ -63,8 +65,7 @@ class TestTour(RelanceCommon, HttpCase):
 
         self.assertNotEqual(notice.state, "draft")
         sent = customer.relance_event_ids.filtered(
-            lambda e: e.state == "sent" and e.level_id == self.env.ref(
-                "relance_facture.level_standard_3"
-            )
+            lambda e: e.state == "sent"
+            and e.level_id == self.env.ref("relance_facture.level_standard_3")
         )
         self.assertEqual(len(sent), 2)

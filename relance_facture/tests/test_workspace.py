@@ -112,6 +112,9 @@ class TestWorkspace(RelanceCommon):
         records, action = self._open("calls")
         self.assertEqual(len(records), 2)
         self.assertEqual(action["context"], {"search_default_filter_user_id_uid": 1})
+        outcome = records[0].action_relance_call_outcome()
+        self.assertEqual(outcome["res_model"], "relance.call.outcome")
+        self.assertEqual(outcome["context"]["active_ids"], self.customer.ids)
         records, _action = self._open("letters")
         self.assertEqual(records, letter)
         records, _action = self._open("promises")
@@ -135,7 +138,9 @@ class TestWorkspace(RelanceCommon):
     def test_retry_failed_send(self):
         """A step that failed for want of an email address is sent again once
         the address is known."""
-        customer = self._relance_customer("Sans Mail SAS", profile=self.profile_standard)
+        customer = self._relance_customer(
+            "Sans Mail SAS", profile=self.profile_standard
+        )
         today = fields.Date.context_today(self.env.user)
         move = self._relance_invoice(customer, due=fields.Date.add(today, days=-4))
         event = self._event(

@@ -108,15 +108,11 @@ class RelanceWorkspace(models.Model):
             "to_validate": "relance_facture.relance_event_action_to_validate",
             "failed": "relance_facture.relance_event_action_failed",
             "calls": "relance_facture.relance_workspace_action_calls",
-            # The letters list of the letters feature when installed.
             "letters": "relance_facture.relance_dispatch_action_letter",
             "promises": "relance_facture.account_move_action_relance_promises",
             "disputes": "relance_facture.account_move_action_relance_disputes",
         }
-        xmlid = xmlids[self.code]
-        if not self.env.ref(xmlid, raise_if_not_found=False):
-            xmlid = "relance_facture.relance_workspace_action_letters"
-        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlids[self.code])
         model, domain = self._relance_target()
         action["domain"] = domain
         action["name"] = self.name

@@ -16,6 +16,9 @@ def pre_init_hook(env):
                 SQL(sql_type),
             )
         )
+    env.cr.execute(
+        "ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS relance_stage varchar"
+    )
 
 
 def post_init_hook(env):
@@ -29,6 +32,10 @@ def post_init_hook(env):
     for fname in RELANCE_STORED_COMPUTES:
         env.add_to_compute(moves._fields[fname], moves)
     moves.flush_recordset(list(RELANCE_STORED_COMPUTES))
+    partners = moves.commercial_partner_id
+    env.add_to_compute(partners._fields["relance_stage"], partners)
+    partners.flush_recordset(["relance_stage"])
+    env["relance.dso.report"]._cron_refresh()
     if env.ref("relance_facture.invoice_roux_1_demo", raise_if_not_found=False):
         _post_init_demo(env)
 
@@ -61,6 +68,8 @@ def uninstall_hook(env):
     """The history refers to the shipped steps, and dunning activities to the
     shipped activity types: remove them first so that Odoo can delete the
     module's data without foreign-key errors."""
+    # Odoo drops views and tables of models, not materialized views.
+    env.cr.execute("DROP MATERIALIZED VIEW IF EXISTS relance_dso_report")
     activity_types = [
         env.ref(f"relance_facture.{xmlid}", raise_if_not_found=False)
         for xmlid in (

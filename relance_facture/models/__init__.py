@@ -17,3 +17,8 @@ from . import relance_channel_letter
 from . import relance_channel_validation
 from . import relance_channel_formal_notice
 from . import relance_case_file
+from . import relance_workspace
+from . import relance_ageing_report
+from . import relance_dso_report
+from . import relance_step_effectiveness
+from . import mail_activity

@@ -32,6 +32,7 @@ RELANCE_STORED_COMPUTES = {
     "relance_next_level_id": "int4",
     "relance_next_date": "date",
     "relance_state": "varchar",
+    "relance_dispute_date": "date",
 }
 
 
@@ -78,6 +79,13 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="Date of the last promise to pay that was not kept.",
+    )
+    relance_dispute_date = fields.Date(
+        string="Disputed Since",
+        compute="_compute_relance_dispute_date",
+        store=True,
+        copy=False,
+        help="Day the dispute was recorded; the workspace lists new disputes.",
     )
     relance_promise_date = fields.Date(
         string="Promised Payment Date",
@@ -188,6 +196,15 @@ class AccountMove(models.Model):
                 continue
             partner = move.commercial_partner_id.with_company(move.company_id)
             move.relance_profile_id = partner.relance_profile_id
+
+    @api.depends("relance_dispute")
+    def _compute_relance_dispute_date(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            if not move.relance_dispute:
+                move.relance_dispute_date = False
+            elif not move.relance_dispute_date:
+                move.relance_dispute_date = today
 
     @api.depends("line_ids.date_maturity", "line_ids.reconciled", "invoice_date_due")
     def _compute_relance_due_date(self):
@@ -303,6 +320,11 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         for move in self:
             move.relance_state = move._relance_current_state(today)
+        # The customers' stages follow; a recompute scheduled by the daily
+        # run (not by a change of a dependency) would not trigger them.
+        partners = self.filtered(lambda m: isinstance(m.id, int)).commercial_partner_id
+        if partners:
+            self.env.add_to_compute(partners._fields["relance_stage"], partners)
 
     def _compute_relance_penalty_amount(self):
         details = self._relance_penalty_details()

@@ -135,3 +135,25 @@ class RelanceEvent(models.Model):
         if not notice:
             raise UserError(self.env._("This step has no formal notice letter."))
         return notice[:1].action_relance_notice_tracking()
+
+    def action_relance_retry(self):
+        """Send failed steps again, on the channels of their step."""
+        failed = self.filtered(lambda e: e.state == "failed")
+        if failed != self or not failed:
+            raise UserError(self.env._("Only failed steps can be sent again."))
+        self.env["relance.engine"]._relance_send_events(failed)
+        still = failed.filtered(lambda e: e.state == "failed")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Dunning"),
+                "message": self.env._(
+                    "%(sent)s step(s) sent, %(failed)s failed again.",
+                    sent=len(failed - still),
+                    failed=len(still),
+                ),
+                "type": "warning" if still else "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

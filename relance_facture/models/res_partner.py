@@ -1,5 +1,17 @@
 from odoo import api, fields, models
 
+# Stages of a customer, from its open invoices' dunning states: the highest
+# wins. Paused and excluded invoices are listed elsewhere.
+PARTNER_STAGES = [
+    ("overdue", "Overdue"),
+    ("reminder_1", "Reminder 1"),
+    ("reminder_2", "Reminder 2"),
+    ("reminder_3", "Reminder 3"),
+    ("to_validate", "Waiting for validation"),
+    ("formal_notice", "Formal notice sent"),
+    ("escalated", "Escalated"),
+]
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -118,6 +130,18 @@ class ResPartner(models.Model):
         "relance.event", "partner_id", string="Dunning History"
     )
     relance_event_count = fields.Integer(compute="_compute_relance_event_count")
+    relance_move_ids = fields.One2many(
+        "account.move", "commercial_partner_id", string="Accounting Entries"
+    )
+    relance_stage = fields.Selection(
+        PARTNER_STAGES,
+        string="Dunning Stage",
+        compute="_compute_relance_stage",
+        store=True,
+        index=True,
+        group_expand="_read_group_relance_stage",
+        help="The furthest dunning stage of the customer's open invoices.",
+    )
 
     @api.depends(
         "relance_profile_mode", "relance_profile_manual_id", "relance_profile_auto_id"
@@ -135,6 +159,28 @@ class ResPartner(models.Model):
                 partner.relance_profile_id = (
                     commercial.relance_profile_auto_id or default
                 )
+
+    @api.depends("relance_move_ids.relance_state")
+    def _compute_relance_stage(self):
+        rank = {key: index for index, (key, _label) in enumerate(PARTNER_STAGES)}
+        partner_ids = [pid for pid in self._origin._ids if isinstance(pid, int)]
+        rows = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", partner_ids),
+                ("relance_state", "in", list(rank)),
+            ],
+            ["commercial_partner_id", "relance_state"],
+        )
+        stages = {}
+        for partner, state in rows:
+            if rank[state] >= rank.get(stages.get(partner.id), -1):
+                stages[partner.id] = state
+        for partner in self:
+            partner.relance_stage = stages.get(partner._origin.id, False)
+
+    @api.model
+    def _read_group_relance_stage(self, stages, domain):
+        return [key for key, _label in PARTNER_STAGES]
 
     def _inverse_relance_profile_id(self):
         for partner in self:

@@ -13,3 +13,6 @@ from . import test_channel_choice
 from . import test_letters
 from . import test_invoice_mentions
 from . import test_formal_notice
+from . import test_workspace
+from . import test_analytics
+from . import test_tour

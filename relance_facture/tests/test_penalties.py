@@ -167,6 +167,16 @@ class TestPenalties(RelanceCommon):
         with freeze_time("2026-02-20"), self.assertRaises(UserError):
             self.customer.action_relance_create_penalty_invoice()
 
+    def test_penalty_invoice_from_formal_notice(self):
+        late = self._relance_invoice(due="2026-01-15", amount=12000)
+        notice = self._relance_formal_notice(late, ack="2026-02-10")
+        with freeze_time("2026-02-16"):
+            action = notice.action_relance_create_penalty_invoice()
+        penalty_invoice = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual(penalty_invoice.amount_total, 167.82)
+        self.assertEqual(late.relance_penalty_invoice_id, penalty_invoice)
+        self.assertEqual(penalty_invoice.relance_penalty_origin_ids, late)
+
     def test_prescription_date_and_warning(self):
         b2b = self._relance_invoice(due="2021-03-01", amount=1000)
         b2c = self._relance_invoice(self.consumer, due="2024-03-01", amount=1000)

@@ -145,9 +145,7 @@ def seed(registry, args):
         payments = _seed_payments(env, rng, invoices, behaviour, today)
         events = _seed_events(env, rng, invoices, behaviour, today)
         cr.commit()
-        cr.execute(
-            "SELECT id FROM account_move WHERE id > %s ORDER BY id", [moves0]
-        )
+        cr.execute("SELECT id FROM account_move WHERE id > %s ORDER BY id", [moves0])
         move_ids = [row[0] for row in cr.fetchall()]
         partner_ids = sorted(customers.ids + [c.id for c in bill_to.values()])
         facts = {
@@ -194,7 +192,9 @@ def _seed_invoices(env, rng, customers, bill_to, args, today):
             term = rng.choice((0, 30, 30, 45, 60))
             invoice_date = min(due - datetime.timedelta(days=term), today)
             amount = math.exp(
-                rng.uniform(math.log(benchmark.AMOUNT_MIN), math.log(benchmark.AMOUNT_MAX))
+                rng.uniform(
+                    math.log(benchmark.AMOUNT_MIN), math.log(benchmark.AMOUNT_MAX)
+                )
             )
             taxed = bool(sale_tax) and rng.random() < benchmark.SHARE_TAXED
             if taxed and sale_tax.amount_type == "percent":
@@ -320,8 +320,12 @@ def _seed_events(env, rng, invoices, behaviour, today):
     ones (so that the events statement and the risky rule have work)."""
     profile = env.ref("relance_facture.profile_standard")
     levels = profile.level_ids
-    first = levels.filtered(lambda lvl: lvl.kind == "reminder" and lvl.reminder_number == 1)[:1]
-    second = levels.filtered(lambda lvl: lvl.kind == "reminder" and lvl.reminder_number == 2)[:1]
+    first = levels.filtered(
+        lambda lvl: lvl.kind == "reminder" and lvl.reminder_number == 1
+    )[:1]
+    second = levels.filtered(
+        lambda lvl: lvl.kind == "reminder" and lvl.reminder_number == 2
+    )[:1]
     notice = levels.filtered(lambda lvl: lvl.kind == "formal_notice")[:1]
     currency = env.company.currency_id
     vals_list = []
@@ -459,13 +463,34 @@ def _multiply(cr, facts, k0, k1):
         " WHERE move_id = ANY(%s) AND full_reconcile_id IS NOT NULL"
     )
     moves, partners = facts["move_ids"], facts["partner_ids"]
-    _map(cr, "map_partner", "res_partner", "SELECT unnest(%s::int[]) AS id", k0, k1, [partners])
-    _map(cr, "map_move", "account_move", "SELECT unnest(%s::int[]) AS id", k0, k1, [moves])
+    _map(
+        cr,
+        "map_partner",
+        "res_partner",
+        "SELECT unnest(%s::int[]) AS id",
+        k0,
+        k1,
+        [partners],
+    )
+    _map(
+        cr,
+        "map_move",
+        "account_move",
+        "SELECT unnest(%s::int[]) AS id",
+        k0,
+        k1,
+        [moves],
+    )
     _map(cr, "map_line", "account_move_line", seed_lines, k0, k1, [moves])
     _map(cr, "map_partial", "account_partial_reconcile", seed_partials, k0, k1, [moves])
     _map(cr, "map_full", "account_full_reconcile", seed_fulls, k0, k1, [moves])
     _map(
-        cr, "map_event", "relance_event", "SELECT unnest(%s::int[]) AS id", k0, k1,
+        cr,
+        "map_event",
+        "relance_event",
+        "SELECT unnest(%s::int[]) AS id",
+        k0,
+        k1,
         [facts["event_ids"]],
     )
     suffix = "'-' || lpad(m.k::text, 3, '0')"
@@ -492,7 +517,9 @@ def _multiply(cr, facts, k0, k1):
         },
         partner("mp", "parent_id") + " " + partner("mc", "commercial_partner_id"),
     )
-    counts["account_full_reconcile"] = _clone(cr, "account_full_reconcile", "map_full", {})
+    counts["account_full_reconcile"] = _clone(
+        cr, "account_full_reconcile", "map_full", {}
+    )
     counts["account_move"] = _clone(
         cr,
         "account_move",
@@ -506,7 +533,8 @@ def _multiply(cr, facts, k0, k1):
             "payment_reference": f"s.payment_reference || {suffix}",
             "access_token": "NULL",
             "invoice_date_due": "CASE WHEN s.move_type = 'out_invoice' THEN "
-            f"GREATEST(s.invoice_date, s.invoice_date_due + {shift.format(move='s.id')})"
+            "GREATEST(s.invoice_date, s.invoice_date_due"
+            f" + {shift.format(move='s.id')})"
             " ELSE s.invoice_date_due END",
         },
         partner("mp", "partner_id")
@@ -529,7 +557,8 @@ def _multiply(cr, facts, k0, k1):
             " ELSE s.matching_number END",
             "date_maturity": "CASE WHEN s.display_type = 'payment_term'"
             " AND sm.move_type = 'out_invoice' THEN GREATEST(sm.invoice_date,"
-            f" s.date_maturity + {shift.format(move='sm.id')}) ELSE s.date_maturity END",
+            f" s.date_maturity + {shift.format(move='sm.id')})"
+            " ELSE s.date_maturity END",
         },
         "JOIN map_move mm ON mm.old_id = s.move_id AND mm.k = m.k"
         " JOIN account_move sm ON sm.id = s.move_id "
@@ -881,7 +910,11 @@ def _check_sample(env, company, today):
         }
         if got != expected:
             mismatches.append(
-                {"partner_id": stat.partner_id.id, "expected": str(expected), "got": str(got)}
+                {
+                    "partner_id": stat.partner_id.id,
+                    "expected": str(expected),
+                    "got": str(got),
+                }
             )
     return {
         "sample": len(picked),
@@ -970,7 +1003,8 @@ def _targets(big, small, compared):
                 f"{n_big} customers",
                 "value": f"{small['refresh_all']['queries']} -> "
                 f"{big['refresh_all']['queries']}",
-                "pass": big["refresh_all"]["queries"] == small["refresh_all"]["queries"],
+                "pass": big["refresh_all"]["queries"]
+                == small["refresh_all"]["queries"],
             }
         )
         for key in ("cron_first", "cron_next"):
@@ -989,7 +1023,7 @@ def _targets(big, small, compared):
                     "pass": per_batch_big <= 1.5 * per_batch_small,
                 }
             )
-    for size, label in ((big, "big"), (small, "small")):
+    for size in (big, small):
         check = size["check"]
         checks.append(
             {
@@ -1012,7 +1046,11 @@ def _summary(result, sizes):
         "",
         f"Customer statistics benchmark {result['date']} "
         f"({result['machine']['cpus']} CPUs, Odoo {result['machine']['odoo']})"
-        + (f", {result['parameters']['source']}" if result["parameters"]["source"] else ""),
+        + (
+            f", {result['parameters']['source']}"
+            if result["parameters"]["source"]
+            else ""
+        ),
         f"Seed (ORM): {seed_facts.get('seed_customers')} customers x "
         f"{seed_facts.get('invoices_per_customer')} invoices, behaviours "
         f"{seed_facts.get('behaviours')}, payments {seed_facts.get('payments')}, "

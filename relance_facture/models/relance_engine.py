@@ -256,6 +256,14 @@ class RelanceEngine(models.AbstractModel):
         """Run today's step of each locked invoice; returns the new events."""
         events = self._relance_plan_events(moves, today)
         self._relance_replan(moves)
+        # A call that falls due with the message of the day runs the same day,
+        # so that a re-run has nothing left to do.
+        again = events.move_id.filtered(
+            lambda m: m.relance_next_date and m.relance_next_date <= today
+        )
+        if again:
+            events |= self._relance_plan_events(again, today)
+            self._relance_replan(again)
         return events
 
     @api.model

@@ -111,42 +111,36 @@ class RelancePartnerStat(models.Model):
         """Nightly: every customer's figures and automatic profile, in batches."""
         today = fields.Date.context_today(self)
         for company in self.env["res.company"].search([]):
-            done = set()
-            while True:
-                partners = self._relance_stale_partners(
-                    company, today, batch_size, done
-                )
-                done.update(partners.ids)
-                if partners:
-                    self._relance_refresh(partners, company, today)
-                    self.env["res.partner"]._relance_apply_rules(partners, company)
-                remaining = len(
-                    self._relance_stale_partners(company, today, None, done)
-                )
+            stale = self._relance_stale_partners(company, today)
+            for start in range(0, len(stale), batch_size):
+                partners = stale[start : start + batch_size]
+                self._relance_refresh(partners, company, today)
+                self.env["res.partner"]._relance_apply_rules(partners, company)
+                remaining = len(stale) - start - len(partners)
                 self.env["ir.cron"]._notify_progress(
                     done=len(partners), remaining=remaining
                 )
-                if not (partners and remaining) or self.env.context.get("cron_id"):
-                    break
+                if self.env.context.get("cron_id") and remaining:
+                    return  # the worker commits and calls again
 
     @api.model
-    def _relance_stale_partners(self, company, today, limit, exclude):
-        """Customers of ``company`` whose figures are not yet of today."""
+    def _relance_stale_partners(self, company, today):
+        """Customers of ``company`` whose figures are not yet of today, read
+        once (NOT EXISTS uses the unique index whatever the table's
+        statistics say)."""
         rows = self.env.execute_query(
             SQL(
                 """SELECT DISTINCT m.commercial_partner_id FROM account_move m
-                    LEFT JOIN relance_partner_stat s
-                      ON s.partner_id = m.commercial_partner_id AND s.company_id = %s
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                      AND m.company_id = %s
-                     AND (s.refreshed_on IS NULL OR s.refreshed_on < %s)
-                     AND NOT m.commercial_partner_id = ANY(%s)
-                   ORDER BY m.commercial_partner_id %s""",
+                     AND NOT EXISTS (
+                         SELECT 1 FROM relance_partner_stat s
+                          WHERE s.partner_id = m.commercial_partner_id
+                            AND s.company_id = %s AND s.refreshed_on >= %s)
+                   ORDER BY m.commercial_partner_id""",
                 company.id,
                 company.id,
                 today,
-                list(exclude),
-                SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
         return self.env["res.partner"].browse(row[0] for row in rows)

@@ -52,6 +52,22 @@ class TestDailyRun(RelanceCommon):
             self.assertEqual(len(self._new_mails), 1)
         self.assertEqual(len(invoice.relance_event_ids), 1)
 
+    def test_message_and_call_due_together_run_the_same_day(self):
+        """Invoice posted at J-3 (Standard, 1,200): the courtesy email and the
+        courtesy call both go in that run; a re-run has nothing to do."""
+        with freeze_time("2026-01-17"):
+            invoice = self._relance_invoice(due="2026-01-20", amount=1200)
+        with self.mock_mail_gateway(), freeze_time("2026-01-17"):
+            self._relance_run()
+            self.assertEqual(len(self._new_mails), 1)
+            self.assertEqual(
+                sorted(invoice.relance_event_ids.level_id.mapped("name")),
+                ["Courtesy call", "Courtesy reminder"],
+            )
+            self._relance_run()
+            self.assertEqual(len(self._new_mails), 1)
+        self.assertEqual(len(invoice.relance_event_ids), 2)
+
     def test_outage_sends_only_highest_due_step(self):
         """Down from J+1 to J+14: at J+14 only Reminder 2 (J+12) goes out;
         Reminder 1 is skipped for good."""

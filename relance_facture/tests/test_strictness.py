@@ -272,6 +272,30 @@ class TestStrictness(RelanceCommon):
         self.assertEqual(here.relance_total_overdue, 1000)
         self.assertEqual(there.relance_total_overdue, 300)
 
+    def test_nightly_cron_in_batches(self):
+        partners = self.env["res.partner"].browse()
+        for i in range(5):
+            partner = self._relance_customer(f"Night {i}", f"n{i}@example.com")
+            self._history(partner, [("2026-05-01", 100.0, None)])
+            partners |= partner
+        Stat = self.env["relance.partner.stat"]
+        with freeze_time(TODAY):
+            Stat._cron_refresh(batch_size=2)
+            stats = Stat.search([("partner_id", "in", partners.ids)])
+            self.assertEqual(len(stats), 5)
+            self.assertEqual(set(stats.mapped("refreshed_on")), {self._day(TODAY)})
+            self.assertFalse(
+                Stat._relance_stale_partners(self.company, self._day(TODAY))
+            )
+        with freeze_time("2026-06-16"):
+            self.assertEqual(
+                len(
+                    Stat._relance_stale_partners(self.company, self._day("2026-06-16"))
+                    & partners
+                ),
+                5,
+            )
+
     def test_refresh_query_count_constant(self):
         def customers(count, tag):
             partners = self.env["res.partner"].create(

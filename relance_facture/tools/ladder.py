@@ -134,8 +134,13 @@ def plan(
         message = next((s for s in reversed(reached) if s.customer_facing), None)
         if message and when(message) <= today:
             return Plan(message, message, when(message))
-        # No message, or it waits for the gap: a call reached meanwhile runs.
-        internal = [s for s in reached if not s.customer_facing]
+        # No message, or it waits for the gap: a call reached meanwhile runs,
+        # but an escalation never comes before the message it follows.
+        internal = [
+            s
+            for s in reached
+            if not s.customer_facing and not (message and s.kind == ESCALATION)
+        ]
         if internal:
             return Plan(internal[-1], internal[-1], when(internal[-1]))
     waiting = [s for s in reached if s.customer_facing][-1:]

@@ -12,8 +12,48 @@ class RelanceChannelPhone(models.AbstractModel):
 
     @api.model
     def _relance_send(self, dispatches):
-        self._relance_schedule_calls(dispatches)
-        dispatches.write({"state": "sent"})
+        enough = self._relance_call_limit_reached(dispatches.partner_id)
+        limited = dispatches.filtered(lambda d: d.partner_id in enough)
+        for dispatch in limited:
+            dispatch.write(
+                {
+                    "state": "failed",
+                    "note": self.env._(
+                        "%(count)s calls to %(customer)s in the last 30 days: no "
+                        "further call.",
+                        count=dispatch.company_id.relance_max_calls,
+                        customer=dispatch.partner_id.name,
+                    ),
+                }
+            )
+        self._relance_schedule_calls(dispatches - limited)
+        (dispatches - limited).write({"state": "sent"})
+
+    @api.model
+    def _relance_call_limit_reached(self, partners):
+        """Customers already called (call activities done) as many times as
+        the company allows in the last 30 days; one grouped query."""
+        if not partners:
+            return partners
+        activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        since = fields.Datetime.subtract(fields.Datetime.now(), days=30)
+        counts = dict(
+            self.env["mail.message"]._read_group(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("mail_activity_type_id", "=", activity_type.id),
+                    ("date", ">=", since),
+                ],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        return partners.filtered(
+            lambda p: (p.company_id or self.env.company).relance_max_calls
+            and counts.get(p.id, 0)
+            >= (p.company_id or self.env.company).relance_max_calls
+        )
 
     @api.model
     def _relance_schedule_calls(self, dispatches, reason=None):

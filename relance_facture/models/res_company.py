@@ -133,6 +133,12 @@ class ResCompany(models.Model):
         help="When a customer has neither paid nor answered this many days after "
         "a reminder email, the next step adds a phone call. 0 disables it.",
     )
+    relance_max_calls = fields.Integer(
+        string="Call Attempts per Customer in 30 Days",
+        default=4,
+        help="No call activity is created beyond this number of calls made in "
+        "the last 30 days. 0: no limit.",
+    )
     relance_thank_you = fields.Boolean(
         string="Thank Customers Who Pay",
         help="Send a thank-you email when an invoice that was reminded is paid.",

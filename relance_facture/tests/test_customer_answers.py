@@ -136,6 +136,41 @@ class TestCustomerAnswers(RelanceCommon):
             )
         )
 
+    def test_at_most_four_calls_in_30_days(self):
+        with freeze_time("2026-01-01"):
+            self._relance_invoice(due="2026-01-10")
+        with self.mock_mail_gateway(), freeze_time("2026-01-22"):
+            self._relance_run()  # Reminder 2 with a call
+        call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        for day in ("2026-01-23", "2026-01-26", "2026-01-27"):
+            with freeze_time(day):
+                self._record_call(self.customer, outcome="no_answer")
+            calls = self.customer.activity_ids.filtered(
+                lambda a: a.activity_type_id == call_type
+            )
+            self.assertEqual(len(calls), 1, f"a new attempt after {day}")
+        with freeze_time("2026-01-28"):
+            self._record_call(self.customer, outcome="no_answer")  # 4th call made
+        self.assertFalse(
+            self.customer.activity_ids.filtered(
+                lambda a: a.activity_type_id == call_type
+            )
+        )
+        self.assertIn("limit of calls", self.customer.message_ids[0].body)
+        # the next step with a call records why there is none
+        with freeze_time("2026-01-29"):
+            self.assertTrue(
+                self.env["relance.channel.phone"]._relance_call_limit_reached(
+                    self.customer
+                )
+            )
+        with freeze_time("2026-03-05"):
+            self.assertFalse(
+                self.env["relance.channel.phone"]._relance_call_limit_reached(
+                    self.customer
+                )
+            )
+
     def test_unmatched_payment_skips_customer(self):
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(due="2026-01-20")

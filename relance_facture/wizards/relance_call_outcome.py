@@ -124,7 +124,18 @@ class RelanceCallOutcome(models.TransientModel):
         )
         user = calls[:1].user_id or self.env.user
         calls.action_feedback(feedback=feedback)
-        if self.outcome in ("no_answer", "wrong_number"):
+        phone = self.env["relance.channel.phone"]
+        if self.outcome == "no_answer" and phone._relance_call_limit_reached(
+            self.partner_id
+        ):
+            self.partner_id.sudo()._message_log_batch(
+                {
+                    self.partner_id.id: self.env._(
+                        "No new call attempt: the limit of calls in 30 days is reached."
+                    )
+                }
+            )
+        elif self.outcome in ("no_answer", "wrong_number"):
             company = self.move_ids[:1].company_id or self.env.company
             tomorrow = fields.Date.add(fields.Date.context_today(self), days=1)
             self.partner_id.activity_schedule(

@@ -43,30 +43,7 @@ if ! odoo_importable; then
 fi
 odoo_facts || { warn "Cannot read Odoo's configuration."; exit 1; }
 
-snap=$(mktemp -d "$VAR/benchmark-stats-addon.XXXXXX")
-if [ -n "$ref" ]; then
-  source_rev=$(git -C "$ROOT" rev-parse --short "$ref^{commit}") || { rm -rf "$snap"; exit 1; }
-  git -C "$ROOT" archive "$source_rev" "$ADDON" | tar -x -C "$snap" || { rm -rf "$snap"; exit 1; }
-  source_desc="commit $source_rev"
-else
-  cp -a "$ADDON_DIR" "$snap/"
-  source_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  source_desc="working tree (HEAD $source_rev"
-  if [ -n "$(git -C "$ROOT" status --porcelain -- "$ADDON" 2>/dev/null)" ]; then
-    source_desc="$source_desc + uncommitted changes)"
-  else
-    source_desc="$source_desc)"
-  fi
-fi
-ADDON_PARENT=$snap ADDON_DIR=$snap/$ADDON
-[ -f "$ADDON_DIR/__manifest__.py" ] || { warn "No $ADDON in the snapshot."; rm -rf "$snap"; exit 1; }
-ensure_postgres || exit 1
-if db_exists "$db"; then
-  warn "Database $db exists: the benchmark needs a fresh one (drop it or pick another --db)."
-  rm -rf "$snap"
-  exit 1
-fi
-tmpl=$(ensure_template nodemo) || { rm -rf "$snap"; exit 1; }
+prepare_benchmark "$ref" benchmark-stats-addon "$db" || exit 1
 
 log=$VAR/log/benchmark-stats.log
 : >"$log"

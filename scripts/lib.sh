@@ -132,3 +132,34 @@ ensure_template() {
 free_port() {
   "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Benchmarks measure a snapshot of the addon (the commit given as $1, else the
+# working tree) installed in a fresh database $3 copied from the no-demo
+# template. Sets snap, source_rev, source_desc, ADDON_PARENT, ADDON_DIR, tmpl.
+prepare_benchmark() {
+  local ref=$1 prefix=$2 db=$3
+  snap=$(mktemp -d "$VAR/$prefix.XXXXXX")
+  if [ -n "$ref" ]; then
+    source_rev=$(git -C "$ROOT" rev-parse --short "$ref^{commit}") || { rm -rf "$snap"; return 1; }
+    git -C "$ROOT" archive "$source_rev" "$ADDON" | tar -x -C "$snap" || { rm -rf "$snap"; return 1; }
+    source_desc="commit $source_rev"
+  else
+    cp -a "$ADDON_DIR" "$snap/"
+    source_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    source_desc="working tree (HEAD $source_rev"
+    if [ -n "$(git -C "$ROOT" status --porcelain -- "$ADDON" 2>/dev/null)" ]; then
+      source_desc="$source_desc + uncommitted changes)"
+    else
+      source_desc="$source_desc)"
+    fi
+  fi
+  ADDON_PARENT=$snap ADDON_DIR=$snap/$ADDON
+  [ -f "$ADDON_DIR/__manifest__.py" ] || { warn "No $ADDON in the snapshot."; rm -rf "$snap"; return 1; }
+  ensure_postgres || { rm -rf "$snap"; return 1; }
+  if db_exists "$db"; then
+    warn "Database $db exists: the benchmark needs a fresh one (drop it or pick another --db)."
+    rm -rf "$snap"
+    return 1
+  fi
+  tmpl=$(ensure_template nodemo) || { rm -rf "$snap"; return 1; }
+}

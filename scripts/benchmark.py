@@ -253,35 +253,43 @@ def _generate_invoices(env, rng, customers, bill_to, args, today):
             due = today + datetime.timedelta(
                 days=rng.randint(-DUE_SPREAD_DAYS, DUE_SPREAD_DAYS)
             )
-            term = rng.choice((0, 30, 30, 45, 60))
-            invoice_date = min(due - datetime.timedelta(days=term), today)
-            # log-uniform: many small invoices, a few large ones
-            amount = math.exp(rng.uniform(math.log(AMOUNT_MIN), math.log(AMOUNT_MAX)))
-            taxed = bool(sale_tax) and rng.random() < SHARE_TAXED
-            if taxed and sale_tax.amount_type == "percent":
-                amount /= 1 + sale_tax.amount / 100
-            vals_list.append(
+            vals_list.append(invoice_vals(rng, journal, partner, due, today, sale_tax))
+    return post_invoices(env, vals_list)
+
+
+def invoice_vals(rng, journal, partner, due, today, sale_tax):
+    """One customer invoice: a usual payment term before ``due``, a
+    log-uniform amount (many small invoices, a few large ones), half taxed."""
+    term = rng.choice((0, 30, 30, 45, 60))
+    invoice_date = min(due - datetime.timedelta(days=term), today)
+    amount = math.exp(rng.uniform(math.log(AMOUNT_MIN), math.log(AMOUNT_MAX)))
+    taxed = bool(sale_tax) and rng.random() < SHARE_TAXED
+    if taxed and sale_tax.amount_type == "percent":
+        amount /= 1 + sale_tax.amount / 100
+    return {
+        "move_type": "out_invoice",
+        "journal_id": journal.id,
+        "partner_id": partner.id,
+        "invoice_date": invoice_date,
+        "invoice_date_due": due,
+        "invoice_line_ids": [
+            (
+                0,
+                0,
                 {
-                    "move_type": "out_invoice",
-                    "journal_id": journal.id,
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "invoice_date_due": due,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": "Services",
-                                "quantity": 1,
-                                "price_unit": round(amount, 2),
-                                "tax_ids": [(6, 0, sale_tax.ids if taxed else [])],
-                            },
-                        )
-                    ],
-                }
+                    "name": "Services",
+                    "quantity": 1,
+                    "price_unit": round(amount, 2),
+                    "tax_ids": [(6, 0, sale_tax.ids if taxed else [])],
+                },
             )
-    # Chronological posting, as in real life (sequence numbers follow dates).
+        ],
+    }
+
+
+def post_invoices(env, vals_list):
+    """Create and post the invoices in date order (sequence numbers follow the
+    dates, as in real life), by chunks of CHUNK with a commit each."""
     vals_list.sort(key=lambda vals: vals["invoice_date"])
     move_ids = []
     for start in range(0, len(vals_list), CHUNK):

@@ -34,7 +34,6 @@ import argparse
 import collections
 import datetime
 import json
-import math
 import os
 import random
 import sys
@@ -189,47 +188,10 @@ def _seed_invoices(env, rng, customers, bill_to, args, today):
         oldest = 150 if customer.id in recent else HISTORY_DAYS
         for _n in range(args.invoices):
             due = today + datetime.timedelta(days=rng.randint(-oldest, FUTURE_DAYS))
-            term = rng.choice((0, 30, 30, 45, 60))
-            invoice_date = min(due - datetime.timedelta(days=term), today)
-            amount = math.exp(
-                rng.uniform(
-                    math.log(benchmark.AMOUNT_MIN), math.log(benchmark.AMOUNT_MAX)
-                )
-            )
-            taxed = bool(sale_tax) and rng.random() < benchmark.SHARE_TAXED
-            if taxed and sale_tax.amount_type == "percent":
-                amount /= 1 + sale_tax.amount / 100
             vals_list.append(
-                {
-                    "move_type": "out_invoice",
-                    "journal_id": journal.id,
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "invoice_date_due": due,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": "Services",
-                                "quantity": 1,
-                                "price_unit": round(amount, 2),
-                                "tax_ids": [(6, 0, sale_tax.ids if taxed else [])],
-                            },
-                        )
-                    ],
-                }
+                benchmark.invoice_vals(rng, journal, partner, due, today, sale_tax)
             )
-    vals_list.sort(key=lambda vals: vals["invoice_date"])
-    move_ids = []
-    for start in range(0, len(vals_list), benchmark.CHUNK):
-        moves = env["account.move"].create(vals_list[start : start + benchmark.CHUNK])
-        moves.action_post()
-        move_ids += moves.ids
-        env.cr.commit()
-        env.invalidate_all()
-        print(f"  invoices: {len(move_ids)}/{len(vals_list)} posted", file=sys.stderr)
-    return env["account.move"].browse(move_ids)
+    return benchmark.post_invoices(env, vals_list)
 
 
 def _seed_payments(env, rng, invoices, behaviour, today):

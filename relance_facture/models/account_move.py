@@ -17,6 +17,7 @@ RELANCE_STATES = [
     ("formal_notice", "Formal notice sent"),
     ("escalated", "Escalated"),
     ("paused", "Paused"),
+    ("plan", "Payment plan"),
     ("excluded", "Excluded"),
     ("in_payment", "In payment"),
     ("paid", "Paid"),
@@ -96,6 +97,20 @@ class AccountMove(models.Model):
     relance_event_ids = fields.One2many(
         "relance.event", "move_id", string="Dunning History", copy=False
     )
+    relance_plan_id = fields.Many2one(
+        "relance.payment.plan",
+        string="Payment Plan",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        tracking=True,
+        help="The payment plan agreed for this invoice: dunning follows the "
+        "dates of its instalments.",
+    )
+    relance_plan_line_ids = fields.One2many(
+        related="relance_plan_id.line_ids", string="Instalments"
+    )
+    relance_plan_state = fields.Selection(related="relance_plan_id.state")
     relance_due_date = fields.Date(
         string="Dunning Due Date",
         compute="_compute_relance_due_date",
@@ -206,9 +221,19 @@ class AccountMove(models.Model):
             elif not move.relance_dispute_date:
                 move.relance_dispute_date = today
 
-    @api.depends("line_ids.date_maturity", "line_ids.reconciled", "invoice_date_due")
+    @api.depends(
+        "line_ids.date_maturity",
+        "line_ids.reconciled",
+        "invoice_date_due",
+        "relance_plan_id.next_date",
+    )
     def _compute_relance_due_date(self):
         for move in self:
+            # a running payment plan: J is the date of the unpaid instalment
+            instalment = move._relance_plan_line()
+            if instalment:
+                move.relance_due_date = instalment.date
+                continue
             open_terms = move.line_ids.filtered(
                 lambda line: line.display_type == "payment_term"
                 and not line.reconciled
@@ -245,6 +270,7 @@ class AccountMove(models.Model):
         "relance_excluded",
         "relance_dispute",
         "relance_promise_date",
+        "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
     )
     def _compute_relance_next(self):
@@ -314,6 +340,7 @@ class AccountMove(models.Model):
         "relance_excluded",
         "relance_dispute",
         "relance_promise_date",
+        "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
     )
     def _compute_relance_state(self):
@@ -696,9 +723,18 @@ class AccountMove(models.Model):
             return "excluded"
         if self._relance_is_paused(today):
             return "paused"
-        if any(e.state == "draft" for e in self.relance_event_ids):
+        events = self._relance_cycle_events()
+        if any(e.state == "draft" for e in events):
             return "to_validate"
         level = self.relance_level_id
+        if self._relance_plan_line():
+            if not self._relance_is_late(today):
+                return "plan"
+            # a missed instalment: the steps of its own ladder
+            done = events.filtered(lambda e: e.state in ("sent", "failed"))
+            level = done.sorted(lambda e: (e.date, e.level_id.sequence, e.id))[
+                -1:
+            ].level_id
         if level.kind == ladder.PRE_DUE and not self._relance_is_late(today):
             return "courtesy"
         if level.kind == ladder.REMINDER:
@@ -770,14 +806,18 @@ class AccountMove(models.Model):
                 steps_cache[profile] = [
                     lvl._relance_step() for lvl in profile.level_ids
                 ]
-            events = move.relance_event_ids
+            events = move._relance_cycle_events()
             done_keys, one_step = move._relance_done_levels(profile)
             one_step = one_step or move.relance_resume_one_step
-            sent = events.filtered(
+            sent = move.relance_event_ids.filtered(
                 lambda e: e.state == "sent" and e.level_id._relance_is_customer_facing()
             )
+            steps = steps_cache[profile]
+            if move._relance_plan_line():
+                # the customer agreed on the dates: no courtesy reminder
+                steps = [step for step in steps if step.kind != ladder.PRE_DUE]
             plan = ladder.plan(
-                steps_cache[profile],
+                steps,
                 due_date=move.relance_due_date,
                 today=today,
                 done_keys=done_keys,
@@ -801,7 +841,7 @@ class AccountMove(models.Model):
         of the new one (nothing is sent again), and until a first step of the
         new profile is done the invoice moves one step at a time."""
         self.ensure_one()
-        events = self.relance_event_ids
+        events = self._relance_cycle_events()
         done = events.level_id
         foreign = events.filtered(
             lambda e: e.state != "cancelled" and e.level_id.profile_id != profile
@@ -816,6 +856,37 @@ class AccountMove(models.Model):
         )
         own = events.filtered(lambda e: e.level_id.profile_id == profile)
         return (done | carried).ids, not own
+
+    def _relance_plan_line(self):
+        """The instalment dunning follows: the first unpaid one of a running
+        payment plan (empty without a running plan)."""
+        self.ensure_one()
+        plan = self.relance_plan_id
+        if plan.state != "running":
+            return self.env["relance.payment.plan.line"]
+        return plan.next_line_id
+
+    def _relance_cycle_events(self):
+        """The events of the ladder the invoice is on: those of the current
+        instalment under a payment plan, those of its own due date otherwise."""
+        self.ensure_one()
+        instalment = self._relance_plan_line()
+        return self.relance_event_ids.filtered(lambda e: e.plan_line_id == instalment)
+
+    def action_relance_payment_plan(self):
+        """Agree a payment plan for these invoices."""
+        return self.env["relance.payment.schedule"]._relance_open_for(
+            self.filtered(lambda m: m.move_type == "out_invoice")
+        )
+
+    def action_relance_open_payment_plan(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "relance.payment.plan",
+            "res_id": self.relance_plan_id.id,
+            "view_mode": "form",
+        }
 
     def action_relance_call_outcome(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -199,7 +199,7 @@ class RelanceEngine(models.AbstractModel):
         moves = self.env["account.move"].search(
             [
                 *self.env["account.move"]._relance_open_domain(),
-                ("relance_state", "in", ("not_due", "courtesy", "paused")),
+                ("relance_state", "in", ("not_due", "courtesy", "paused", "plan")),
                 ("relance_due_date", "<", today),
             ]
         )
@@ -350,6 +350,7 @@ class RelanceEngine(models.AbstractModel):
             "amount_residual": move.amount_residual,
             "due_date": move.relance_due_date,
             "days_late": max((today - move.relance_due_date).days, 0),
+            "plan_line_id": move._relance_plan_line().id,
         }
 
     @api.model

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 CHANNELS = [
@@ -77,14 +77,25 @@ class RelanceEvent(models.Model):
     due_date = fields.Date(help="The due date (J) the step was computed from.")
     days_late = fields.Integer()
     note = fields.Text(help="Why a step failed, or what was done instead.")
+    plan_line_id = fields.Many2one(
+        "relance.payment.plan.line",
+        string="Instalment",
+        ondelete="restrict",
+        help="The missed instalment of a payment plan this step is about.",
+    )
+    plan_id = fields.Many2one(
+        related="plan_line_id.plan_id", store=True, index="btree_not_null"
+    )
 
-    _sql_constraints = [
-        (
-            "move_level_uniq",
-            "UNIQUE(move_id, level_id)",
-            "This dunning step is already recorded for this invoice.",
+    def init(self):
+        # Never twice: one event per (invoice, step), and per instalment when
+        # a payment plan restarts the ladder for a missed instalment.
+        tools.create_unique_index(
+            self.env.cr,
+            "relance_event_move_level_instalment_uniq",
+            self._table,
+            ["move_id", "level_id", "COALESCE(plan_line_id, 0)"],
         )
-    ]
 
     @api.depends("move_id.name", "level_id.name")
     def _compute_display_name(self):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 # Stages of a customer, from its open invoices' dunning states: the highest
 # wins. Paused and excluded invoices are listed elsewhere.
@@ -132,6 +133,12 @@ class ResPartner(models.Model):
     relance_event_count = fields.Integer(compute="_compute_relance_event_count")
     relance_move_ids = fields.One2many(
         "account.move", "commercial_partner_id", string="Accounting Entries"
+    )
+    relance_plan_ids = fields.One2many(
+        "relance.payment.plan", "partner_id", string="Payment Plans"
+    )
+    relance_plan_count = fields.Integer(
+        string="Running Payment Plans", compute="_compute_relance_plan_count"
     )
     relance_stage = fields.Selection(
         PARTNER_STAGES,
@@ -474,6 +481,50 @@ class ResPartner(models.Model):
             ]
         )
         return moves._relance_create_penalty_invoices()
+
+    @api.depends("relance_plan_ids.state")
+    def _compute_relance_plan_count(self):
+        counts = dict(
+            self.env["relance.payment.plan"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "running")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.relance_plan_count = counts.get(partner._origin, 0)
+
+    def action_relance_payment_plan(self):
+        """Agree a payment plan on every open invoice of this customer that
+        does not follow one yet."""
+        self.ensure_one()
+        moves = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._relance_open_domain(),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("relance_plan_id", "=", False),
+            ]
+        )
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no open invoice to plan.", customer=self.name
+                )
+            )
+        currency = moves.currency_id[:1]
+        return self.env["relance.payment.schedule"]._relance_open_for(
+            moves.filtered(lambda m: m.currency_id == currency)
+        )
+
+    def action_relance_open_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relance_facture.relance_payment_plan_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_relance_call_outcome(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

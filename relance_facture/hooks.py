@@ -46,7 +46,12 @@ def _post_init_demo(env):
     today = fields.Date.context_today(env["account.move"])
     paid = env.ref("relance_facture.invoice_roux_1_demo")
     partial = env.ref("relance_facture.invoice_garnier_1_demo")
-    for move, amount in ((paid, paid.amount_residual), (partial, 1000.0)):
+    on_plan = env.ref("relance_facture.invoice_blanc_1_demo")
+    for move, amount in (
+        (paid, paid.amount_residual),
+        (partial, 1000.0),
+        (on_plan, 600.0),  # the first instalment of its payment plan
+    ):
         wizard = (
             env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=move.ids)

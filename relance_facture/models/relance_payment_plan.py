@@ -22,7 +22,11 @@ class RelancePaymentPlan(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one("res.currency", required=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
     move_ids = fields.Many2many(
         "account.move",
         "relance_payment_plan_move_rel",
@@ -71,6 +75,17 @@ class RelancePaymentPlan(models.Model):
     event_ids = fields.One2many(
         "relance.event", "plan_id", string="Dunning of the Instalments"
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The plan's company and currency are those of its invoices.
+        plans = super().create(vals_list)
+        for plan in plans.filtered("move_ids"):
+            if plan.currency_id != plan.move_ids.currency_id[:1]:
+                plan.currency_id = plan.move_ids.currency_id[:1]
+            if plan.company_id != plan.move_ids.company_id[:1]:
+                plan.company_id = plan.move_ids.company_id[:1]
+        return plans
 
     @api.depends("cancelled", "line_ids.amount", "move_ids.amount_residual")
     def _compute_amounts(self):

@@ -100,10 +100,12 @@ class TestPaymentPlan(RelanceCommon):
         # Paid on 03-16: Reminder 2 of the missed instalment never goes out.
         with freeze_time("2026-03-16"):
             self._relance_reconcile_paid(invoice, 400.0)
-        self.assertFalse(self._run_days("2026-03-16", "2026-04-12"))
-        with freeze_time("2026-03-20"):
-            invoice.invalidate_recordset(["relance_state"])
-            self.assertEqual(invoice.relance_state, "plan")
+        self.assertFalse(self._run_days("2026-03-16", "2026-03-20"))
+        self.assertEqual(invoice.relance_state, "plan")
+        # The last instalment (04-10) is not paid on time either: overdue
+        # from 04-11, its Reminder 1 would come on 04-13.
+        self.assertFalse(self._run_days("2026-03-21", "2026-04-12"))
+        self.assertEqual(invoice.relance_state, "overdue")
         self.assertEqual(len(invoice.relance_event_ids), 2, "R1, R1 of instalment 2")
         # The last instalment paid: the plan is done, the invoice paid.
         with freeze_time("2026-04-13"):

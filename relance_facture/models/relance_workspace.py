@@ -7,6 +7,7 @@ CARDS = [
     ("letters", "Letters to print"),
     ("promises", "Promises due today"),
     ("disputes", "New disputes"),
+    ("plans", "Missed instalments"),
 ]
 
 # Days during which a dispute counts as new on the workspace.
@@ -54,7 +55,11 @@ class RelanceWorkspace(models.Model):
             )
             # Red when something failed or waits, grey when there is nothing.
             card.color = (
-                0 if not card.count else 1 if card.code in ("failed", "disputes") else 4
+                0
+                if not card.count
+                else 1
+                if card.code in ("failed", "disputes", "plans")
+                else 4
             )
 
     def _relance_target(self):
@@ -79,6 +84,11 @@ class RelanceWorkspace(models.Model):
             return "mail.activity", [
                 ("activity_type_id", "=", activity_type.id),
                 ("res_model", "=", "res.partner"),
+            ]
+        if self.code == "plans":
+            return "relance.payment.plan", [
+                ("is_late", "=", True),
+                ("company_id", "in", company_ids),
             ]
         if self.code == "letters":
             return "relance.dispatch", [
@@ -111,6 +121,7 @@ class RelanceWorkspace(models.Model):
             "letters": "relance_facture.relance_dispatch_action_letter",
             "promises": "relance_facture.account_move_action_relance_promises",
             "disputes": "relance_facture.account_move_action_relance_disputes",
+            "plans": "relance_facture.relance_payment_plan_action",
         }
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlids[self.code])
         model, domain = self._relance_target()

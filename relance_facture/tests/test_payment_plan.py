@@ -96,6 +96,9 @@ class TestPaymentPlan(RelanceCommon):
             self.assertIn(
                 plan, self.env["relance.payment.plan"].search([("is_late", "=", True)])
             )
+            card = self.env.ref("relance_facture.relance_workspace_plans")
+            self.assertEqual(card.count, 1)
+            self.assertEqual(card.action_open()["res_model"], "relance.payment.plan")
 
         # Paid on 03-16: Reminder 2 of the missed instalment never goes out.
         with freeze_time("2026-03-16"):

@@ -34,9 +34,17 @@ class TestWorkspace(RelanceCommon):
         cards = self.env["relance.workspace"].search([])
         self.assertEqual(
             cards.mapped("code"),
-            ["to_validate", "calls", "failed", "letters", "promises", "disputes"],
+            [
+                "to_validate",
+                "calls",
+                "failed",
+                "letters",
+                "promises",
+                "disputes",
+                "plans",
+            ],
         )
-        self.assertEqual(cards.mapped("count"), [0] * 6)
+        self.assertEqual(cards.mapped("count"), [0] * 7)
 
     def test_cards_count_and_open_todays_work(self):
         today = fields.Date.context_today(self.env.user)
@@ -99,6 +107,7 @@ class TestWorkspace(RelanceCommon):
                 "letters": 1,
                 "promises": 1,
                 "disputes": 1,
+                "plans": 0,
             },
         )
         self.assertEqual(self._card("calls").my_count, 1)

@@ -88,6 +88,12 @@ class RelanceDispatch(models.Model):
     indemnity_amount = fields.Monetary(
         compute="_compute_penalty_amounts", string="Recovery Indemnities"
     )
+    pay_online = fields.Boolean(
+        compute="_compute_pay_online",
+        string="Payable Online",
+        help="The customer can pay invoices of the message online (a payment "
+        "provider is enabled): the message gives Odoo's payment links.",
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html",
         sanitize=False,
@@ -153,6 +159,11 @@ class RelanceDispatch(models.Model):
         """Invoice the penalties and indemnities of the invoices of this message."""
         self.ensure_one()
         return self.move_ids._relance_create_penalty_invoices()
+
+    @api.depends("event_ids.move_id")
+    def _compute_pay_online(self):
+        for dispatch in self:
+            dispatch.pay_online = any(dispatch.move_ids.mapped("relance_pay_online"))
 
     @api.depends_context("lang")
     def _compute_invoice_table_html(self):

@@ -155,6 +155,11 @@ class ReportMiseEnDemeure(models.AbstractModel):
             "deadline": day(deadline, long=True),
             "signatory": signatory.name or company.name,
             "signatory_role": signatory.partner_id.function or "",
+            "pay_online": dispatch.pay_online,
+            "pay_links": [
+                {"name": move.name, "url": move.relance_pay_url}
+                for move in dispatch.move_ids
+            ],
         }
 
     @api.model

@@ -6,8 +6,8 @@ from ..tools import ladder
 
 class ReportRelanceLetter(models.AbstractModel):
     """Figures of the printed reminder letters: the tone of each letter, its
-    invoices with their penalties to the letter's date, the bank details, and the
-    links to pay online.
+    invoices with their penalties to the letter's date, the bank details, the
+    links to pay online and the SEPA QR code.
     The QWeb template only lays them out."""
 
     _name = "report.relance_facture.report_relance_letter"
@@ -71,6 +71,8 @@ class ReportRelanceLetter(models.AbstractModel):
             "rate_text": self._relance_rate_text(dispatch, lines),
             "bank_accounts": dispatch.company_id.partner_id.bank_ids,
             "pay_online": dispatch.pay_online,
+            # The code pays the "Total due" of the letter.
+            "sepa_qr": dispatch._relance_sepa_qr(residual),
             "signatory": dispatch.user_id or self.env.user,
         }
 

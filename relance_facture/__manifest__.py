@@ -7,7 +7,7 @@
     "author": "Relance Facture contributors",
     "website": "https://github.com/relance-facture/relance_facture",
     "maintainers": ["relance-facture"],
-    "depends": ["account", "sms"],
+    "depends": ["account", "account_payment", "account_qr_code_sepa", "sms"],
     "data": [
         "security/relance_facture_security.xml",
         "security/ir.model.access.csv",

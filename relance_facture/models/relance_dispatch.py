@@ -3,6 +3,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools.misc import formatLang
 
 from .relance_event import CHANNELS
 
@@ -88,6 +89,12 @@ class RelanceDispatch(models.Model):
     indemnity_amount = fields.Monetary(
         compute="_compute_penalty_amounts", string="Recovery Indemnities"
     )
+    pay_online = fields.Boolean(
+        compute="_compute_pay_online",
+        string="Payable Online",
+        help="The customer can pay invoices of the message online (a payment "
+        "provider is enabled): the message gives Odoo's payment links.",
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html",
         sanitize=False,
@@ -154,6 +161,11 @@ class RelanceDispatch(models.Model):
         self.ensure_one()
         return self.move_ids._relance_create_penalty_invoices()
 
+    @api.depends("event_ids.move_id")
+    def _compute_pay_online(self):
+        for dispatch in self:
+            dispatch.pay_online = any(dispatch.move_ids.mapped("relance_pay_online"))
+
     @api.depends_context("lang")
     def _compute_invoice_table_html(self):
         for dispatch in self:
@@ -205,6 +217,48 @@ class RelanceDispatch(models.Model):
             Markup().join(Markup("<li>%s</li>") % line for line in lines),
         )
         return body
+
+    def _relance_sepa_qr(self, amount):
+        """SEPA credit transfer QR code of a letter: ``amount`` to a bank
+        account of the company, with the invoice references as communication.
+
+        Odoo makes the code (``account_qr_code_sepa``) when the amount is in
+        euros and the account is a SEPA IBAN with a holder name; the invoices'
+        own account comes first. Returns {"image": data URI, "bank", "amount",
+        "text": the caption in the recipient's language}, or an empty dict
+        when no account can take one.
+        """
+        self.ensure_one()
+        Bank = self.env["res.partner.bank"]
+        if "sct_qr" not in dict(Bank.get_available_qr_methods_in_sequence()):
+            return {}
+        amount = self.currency_id.round(amount)
+        communication = " ".join(
+            move.payment_reference or move.name for move in self.move_ids
+        )
+        company_banks = self.company_id.partner_id.bank_ids
+        banks = (self.move_ids.partner_bank_id & company_banks) | company_banks
+        for bank in banks:
+            image = bank.build_qr_code_base64(
+                amount,
+                communication,
+                None,
+                self.currency_id,
+                self.partner_id,
+                qr_method="sct_qr",
+                silent_errors=True,
+            )
+            if image:
+                env = self.with_context(lang=self._relance_lang()).env
+                text = env._(
+                    "Scan this QR code with your banking app to pay %(amount)s by "
+                    "SEPA credit transfer to %(iban)s, reference %(reference)s.",
+                    amount=formatLang(env, amount, currency_obj=self.currency_id),
+                    iban=bank.acc_number,
+                    reference=communication,
+                )
+                return {"image": image, "bank": bank, "amount": amount, "text": text}
+        return {}
 
     def _relance_notice_deadline(self, receipt_date):
         """Payment deadline of a formal notice received on ``receipt_date``."""

@@ -95,6 +95,8 @@ class ReportMiseEnDemeure(models.AbstractModel):
             formatLang(env, rate, digits=2) + " %" for rate in sorted(rates)
         )
         total = principal + penalty + indemnity
+        # The code pays the sum the letter demands.
+        sepa_qr = dispatch._relance_sepa_qr(total)
         texts = {
             "place_date": env._(
                 "%(place)s, %(date)s",
@@ -155,6 +157,12 @@ class ReportMiseEnDemeure(models.AbstractModel):
             "deadline": day(deadline, long=True),
             "signatory": signatory.name or company.name,
             "signatory_role": signatory.partner_id.function or "",
+            "sepa_qr": sepa_qr,
+            "pay_online": dispatch.pay_online,
+            "pay_links": [
+                {"name": move.name, "url": move.relance_pay_url}
+                for move in dispatch.move_ids
+            ],
         }
 
     @api.model

@@ -6,7 +6,8 @@ from ..tools import ladder
 
 class ReportRelanceLetter(models.AbstractModel):
     """Figures of the printed reminder letters: the tone of each letter, its
-    invoices with their penalties to the letter's date, the bank details.
+    invoices with their penalties to the letter's date, the bank details, the
+    links to pay online and the SEPA QR code.
     The QWeb template only lays them out."""
 
     _name = "report.relance_facture.report_relance_letter"
@@ -53,7 +54,7 @@ class ReportRelanceLetter(models.AbstractModel):
                     "penalty": detail.get("penalty", 0.0),
                     "indemnity": detail.get("indemnity", 0.0),
                     "rate": detail.get("rate", 0.0),
-                    "portal_url": move.get_base_url() + move.get_portal_url(),
+                    "pay_url": move.relance_pay_url,
                 }
             )
         penalty = sum(line["penalty"] for line in lines)
@@ -69,6 +70,9 @@ class ReportRelanceLetter(models.AbstractModel):
             "total": residual + penalty + indemnity,
             "rate_text": self._relance_rate_text(dispatch, lines),
             "bank_accounts": dispatch.company_id.partner_id.bank_ids,
+            "pay_online": dispatch.pay_online,
+            # The code pays the "Total due" of the letter.
+            "sepa_qr": dispatch._relance_sepa_qr(residual),
             "signatory": dispatch.user_id or self.env.user,
         }
 

@@ -17,3 +17,4 @@ from . import test_workspace
 from . import test_analytics
 from . import test_tour
 from . import test_payment_plan
+from . import test_pay_now

@@ -117,7 +117,8 @@ class TestFormalNotice(RelanceCommon):
             "75002 Paris",
             "compta@example.com",
             "+33 1 23 45 67 89",
-            "FR7630006000011234567890189",
+            # base_iban prints the IBAN in groups of four
+            "FR76 3000 6000 0112 3456 7890 189",
             # debtor
             letter.partner_id.name,
             "2 avenue des Clients",

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import freeze_time, tagged
 
 from .common import RelanceCommon
@@ -61,3 +62,32 @@ class TestPerformance(RelanceCommon):
             20,
             f"10 customers: {ten} queries, 100 customers: {hundred} queries",
         )
+
+    def test_query_count_with_a_payment_provider(self):
+        """With a payment provider the links of the messages are Odoo's
+        payment links: still no query per customer."""
+        method = self.env.ref("payment.payment_method_unknown")
+        self.env["payment.provider"].create(
+            {
+                "name": "Test Provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "company_id": self.company.id,
+                "payment_method_ids": [Command.set(method.ids)],
+            }
+        )
+        method.active = True
+        self._relance_count_run_queries(3)
+        ten = self._relance_count_run_queries(10)
+        hundred = self._relance_count_run_queries(100)
+        self.assertLessEqual(
+            hundred - ten,
+            20,
+            f"10 customers: {ten} queries, 100 customers: {hundred} queries",
+        )
+        moves = self.env["account.move"].search(
+            [("partner_id.name", "=like", "Perf 100-%")]
+        )
+        self.assertEqual(len(moves), 100)
+        self.assertTrue(all(moves.mapped("relance_pay_online")))

@@ -7,11 +7,12 @@
     "author": "Relance Facture contributors",
     "website": "https://github.com/relance-facture/relance_facture",
     "maintainers": ["relance-facture"],
-    "depends": ["account", "sms"],
+    "depends": ["account", "resource", "sms"],
     "data": [
         "security/relance_facture_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
+        "data/resource_calendar_data.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/relance_profile_data.xml",

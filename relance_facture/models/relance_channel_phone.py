@@ -58,7 +58,8 @@ class RelanceChannelPhone(models.AbstractModel):
     @api.model
     def _relance_schedule_calls(self, dispatches, reason=None):
         """One Call activity per customer, replacing the one a previous step
-        left open, so that re-runs never stack calls."""
+        left open, so that re-runs never stack calls. It is dated on the
+        first day with call hours not yet over, and says which hours."""
         activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         partners = dispatches.partner_id
         self.env["mail.activity"].search(
@@ -69,24 +70,33 @@ class RelanceChannelPhone(models.AbstractModel):
             ]
         ).unlink()
         model_id = self.env["ir.model"]._get_id("res.partner")
+        call_days = {}
         vals_list = []
         for partner, group in dispatches.grouped("partner_id").items():
+            company = group[0].company_id
+            if company not in call_days:
+                call_days[company] = company._relance_call_day()
+            day, slots = call_days[company]
+            hours = company._relance_call_hours_text(slots)
             notes = Markup().join(d._relance_call_note(reason) for d in group)
+            if hours:
+                notes = (
+                    Markup("<p>%s</p>") % self.env._("Call %(hours)s.", hours=hours)
+                    + notes
+                )
+            summary = self.env._(
+                "Call %(customer)s: %(step)s",
+                customer=partner.name,
+                step=group[0].level_id.name,
+            )
             vals_list.append(
                 {
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
                     "user_id": group[0].user_id.id,
-                    # calls are made on a business day
-                    "date_deadline": group[0].company_id._relance_next_sending_day(
-                        group[0].date or fields.Date.context_today(self)
-                    ),
-                    "summary": self.env._(
-                        "Call %(customer)s: %(step)s",
-                        customer=partner.name,
-                        step=group[0].level_id.name,
-                    ),
+                    "date_deadline": day,
+                    "summary": f"{summary}, {hours}" if hours else summary,
                     "note": notes,
                 }
             )

@@ -16,3 +16,4 @@ from . import test_formal_notice
 from . import test_workspace
 from . import test_analytics
 from . import test_tour
+from . import test_call_hours

@@ -115,7 +115,8 @@ class TestCustomerAnswers(RelanceCommon):
         )
         self.assertEqual(len(retry), 1)
         self.assertNotEqual(retry, calls)
-        self.assertEqual(str(retry.date_deadline), "2026-01-24")
+        # the next day with call hours (Monday to Friday) is Monday
+        self.assertEqual(str(retry.date_deadline), "2026-01-26")
         with freeze_time("2026-01-24"):
             self._record_call(
                 self.customer, outcome="wrong_number", note="Number disconnected"

@@ -113,7 +113,7 @@ class RelanceCallOutcome(models.TransientModel):
 
     def _relance_close_call(self, feedback):
         """The call activity is done; no answer schedules another attempt on
-        the next business day, a wrong number asks to fix the contact."""
+        the next day with call hours, a wrong number asks to fix the contact."""
         call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         calls = self.env["mail.activity"].search(
             [
@@ -137,12 +137,17 @@ class RelanceCallOutcome(models.TransientModel):
             )
         elif self.outcome in ("no_answer", "wrong_number"):
             company = self.move_ids[:1].company_id or self.env.company
-            tomorrow = fields.Date.add(fields.Date.context_today(self), days=1)
+            # a new attempt on the next day with call hours, like any call
+            day, slots = company._relance_call_day(next_day=True)
+            hours = company._relance_call_hours_text(slots)
+            summary = (
+                self.env._("Call again")
+                if self.outcome == "no_answer"
+                else self.env._("Find the right phone number, then call")
+            )
             self.partner_id.activity_schedule(
                 "relance_facture.mail_activity_type_relance_call",
-                date_deadline=company._relance_next_sending_day(tomorrow),
+                date_deadline=day,
                 user_id=user.id,
-                summary=self.env._("Call again")
-                if self.outcome == "no_answer"
-                else self.env._("Find the right phone number, then call"),
+                summary=f"{summary}, {hours}" if hours else summary,
             )

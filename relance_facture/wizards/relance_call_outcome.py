@@ -125,8 +125,9 @@ class RelanceCallOutcome(models.TransientModel):
         user = calls[:1].user_id or self.env.user
         calls.action_feedback(feedback=feedback)
         phone = self.env["relance.channel.phone"]
+        company = self.move_ids[:1].company_id or self.env.company
         if self.outcome == "no_answer" and phone._relance_call_limit_reached(
-            self.partner_id
+            self.partner_id, company
         ):
             self.partner_id.sudo()._message_log_batch(
                 {
@@ -136,7 +137,6 @@ class RelanceCallOutcome(models.TransientModel):
                 }
             )
         elif self.outcome in ("no_answer", "wrong_number"):
-            company = self.move_ids[:1].company_id or self.env.company
             # a new attempt on the next day with call hours, like any call
             day, slots = company._relance_call_day(next_day=True)
             hours = company._relance_call_hours_text(slots)

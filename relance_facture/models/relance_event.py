@@ -77,6 +77,11 @@ class RelanceEvent(models.Model):
     due_date = fields.Date(help="The due date (J) the step was computed from.")
     days_late = fields.Integer()
     note = fields.Text(help="Why a step failed, or what was done instead.")
+    message_date = fields.Date(
+        help="Day the step's message goes to the customer when it is not the "
+        "step's day (an email waiting for a call): the minimum gap between two "
+        "messages counts from it.",
+    )
 
     _sql_constraints = [
         (

@@ -17,3 +17,4 @@ from . import test_workspace
 from . import test_analytics
 from . import test_tour
 from . import test_call_hours
+from . import test_phone_first

@@ -112,8 +112,10 @@ class RelanceCallOutcome(models.TransientModel):
         return " - ".join(p for p in parts if p)
 
     def _relance_close_call(self, feedback):
-        """The call activity is done; no answer schedules another attempt on
-        the next day with call hours, a wrong number asks to fix the contact."""
+        """The call activity is done; a customer reached gets none of the
+        emails that waited for the call; no answer schedules another attempt
+        on the next day with call hours (the waiting emails still go on their
+        day), a wrong number asks to fix the contact."""
         call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         calls = self.env["mail.activity"].search(
             [
@@ -123,7 +125,19 @@ class RelanceCallOutcome(models.TransientModel):
             ]
         )
         user = calls[:1].user_id or self.env.user
-        calls.action_feedback(feedback=feedback)
+        calls.with_context(relance_call_outcome=self.outcome).action_feedback(
+            feedback=feedback
+        )
+        if self.outcome in ("reached", "promise", "dispute"):
+            outcome = dict(self._fields["outcome"]._description_selection(self.env))
+            self.env["relance.engine"].sudo()._relance_cancel_held(
+                self.partner_id,
+                self.env._(
+                    "Email not sent: the call of %(date)s was logged (%(outcome)s).",
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                    outcome=outcome[self.outcome],
+                ),
+            )
         phone = self.env["relance.channel.phone"]
         company = self.move_ids[:1].company_id or self.env.company
         if self.outcome == "no_answer" and phone._relance_call_limit_reached(

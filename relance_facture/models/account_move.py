@@ -280,6 +280,7 @@ class AccountMove(models.Model):
         "relance_profile_id.level_ids.auto_send",
         "relance_event_ids.state",
         "relance_event_ids.date",
+        "relance_event_ids.message_date",
         "relance_excluded",
         "relance_dispute",
         "relance_promise_date",
@@ -925,7 +926,9 @@ class AccountMove(models.Model):
                 done_keys=done_keys,
                 one_step=one_step,
                 pending=any(e.state == "draft" for e in events),
-                last_message_date=max(sent.mapped("date"), default=None),
+                last_message_date=max(
+                    (e.message_date or e.date for e in sent), default=None
+                ),
                 min_gap_days=move.company_id.relance_min_gap_days,
                 residual=move.amount_residual_signed,
                 small_threshold=profile._relance_small_amount_threshold(

@@ -12,8 +12,12 @@ class RelanceChannelPhone(models.AbstractModel):
 
     @api.model
     def _relance_send(self, dispatches):
-        enough = self._relance_call_limit_reached(dispatches.partner_id)
-        limited = dispatches.filtered(lambda d: d.partner_id in enough)
+        counts = self._relance_call_counts(dispatches.partner_id)
+        # the limit of the company that reminds, whatever the customer's
+        limited = dispatches.filtered(
+            lambda d: d.company_id.relance_max_calls
+            and counts.get(d.partner_id.id, 0) >= d.company_id.relance_max_calls
+        )
         for dispatch in limited:
             dispatch.write(
                 {
@@ -30,14 +34,14 @@ class RelanceChannelPhone(models.AbstractModel):
         (dispatches - limited).write({"state": "sent"})
 
     @api.model
-    def _relance_call_limit_reached(self, partners):
-        """Customers already called (call activities done) as many times as
-        the company allows in the last 30 days; one grouped query."""
+    def _relance_call_counts(self, partners):
+        """{customer id: calls made (call activities done) in the last 30
+        days}, in one grouped query."""
         if not partners:
-            return partners
+            return {}
         activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         since = fields.Datetime.subtract(fields.Datetime.now(), days=30)
-        counts = dict(
+        return dict(
             self.env["mail.message"]._read_group(
                 [
                     ("model", "=", "res.partner"),
@@ -49,16 +53,23 @@ class RelanceChannelPhone(models.AbstractModel):
                 ["__count"],
             )
         )
-        return partners.filtered(
-            lambda p: (p.company_id or self.env.company).relance_max_calls
-            and counts.get(p.id, 0)
-            >= (p.company_id or self.env.company).relance_max_calls
-        )
+
+    @api.model
+    def _relance_call_limit_reached(self, partners, company=None):
+        """Customers already called as many times as ``company`` (default:
+        the customer's, else the current one) allows in the last 30 days."""
+        counts = self._relance_call_counts(partners)
+
+        def limit(partner):
+            return (company or partner.company_id or self.env.company).relance_max_calls
+
+        return partners.filtered(lambda p: limit(p) and counts.get(p.id, 0) >= limit(p))
 
     @api.model
     def _relance_schedule_calls(self, dispatches, reason=None):
         """One Call activity per customer, replacing the one a previous step
-        left open, so that re-runs never stack calls."""
+        left open, so that re-runs never stack calls. It is dated on the
+        first day with call hours not yet over, and says which hours."""
         activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         partners = dispatches.partner_id
         self.env["mail.activity"].search(
@@ -69,24 +80,33 @@ class RelanceChannelPhone(models.AbstractModel):
             ]
         ).unlink()
         model_id = self.env["ir.model"]._get_id("res.partner")
+        call_days = {}
         vals_list = []
         for partner, group in dispatches.grouped("partner_id").items():
+            company = group[0].company_id
+            if company not in call_days:
+                call_days[company] = company._relance_call_day()
+            day, slots = call_days[company]
+            hours = company._relance_call_hours_text(slots)
             notes = Markup().join(d._relance_call_note(reason) for d in group)
+            if hours:
+                notes = (
+                    Markup("<p>%s</p>") % self.env._("Call %(hours)s.", hours=hours)
+                    + notes
+                )
+            summary = self.env._(
+                "Call %(customer)s: %(step)s",
+                customer=partner.name,
+                step=group[0].level_id.name,
+            )
             vals_list.append(
                 {
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
                     "user_id": group[0].user_id.id,
-                    # calls are made on a business day
-                    "date_deadline": group[0].company_id._relance_next_sending_day(
-                        group[0].date or fields.Date.context_today(self)
-                    ),
-                    "summary": self.env._(
-                        "Call %(customer)s: %(step)s",
-                        customer=partner.name,
-                        step=group[0].level_id.name,
-                    ),
+                    "date_deadline": day,
+                    "summary": f"{summary}, {hours}" if hours else summary,
                     "note": notes,
                 }
             )

@@ -52,9 +52,17 @@ class RelanceDispatch(models.Model):
         compute="_compute_amount_other", string="Other Open Amount"
     )
     state = fields.Selection(
-        [("draft", "Draft"), ("sent", "Sent"), ("failed", "Failed")],
+        [
+            ("draft", "Draft"),
+            ("held", "Waiting for the Call"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
         default="draft",
         required=True,
+        help="Waiting for the Call: the email of a customer who prefers the "
+        "phone goes on its date unless the call is logged before.",
     )
     mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
     note = fields.Text()
@@ -201,6 +209,24 @@ class RelanceDispatch(models.Model):
                 if self.channel in ("email", "sms", "letter", "formal_notice")
                 else self.user_id.name,
                 invoices=moves,
+            )
+        if self.state == "held":
+            return self.env._(
+                "%(step)s (%(channel)s) to %(recipient)s on %(date)s unless the "
+                "call is logged before: %(invoices)s",
+                step=self.level_id.name,
+                channel=channel,
+                recipient=self.recipient_id.display_name,
+                date=fields.Date.to_string(self.date),
+                invoices=moves,
+            )
+        if self.state == "cancelled":
+            return self.env._(
+                "%(step)s (%(channel)s) not sent for %(invoices)s: %(reason)s",
+                step=self.level_id.name,
+                channel=channel,
+                invoices=moves,
+                reason=self.note or "",
             )
         return self.env._(
             "%(step)s (%(channel)s) failed for %(invoices)s: %(reason)s",

@@ -18,6 +18,10 @@ _logger = logging.getLogger(__name__)
 # Event states that count as "the step is behind us".
 DONE_STATES = ("sent", "failed", "cancelled")
 CUSTOMER_CHANNELS = ("email", "sms", "letter", "formal_notice")
+# A customer who prefers the phone gets the call of these steps first; their
+# email waits this many call days for the call to be logged.
+CALL_FIRST_KINDS = ("pre_due", "reminder")
+CALL_FIRST_WAIT_DAYS = 2
 
 
 class RelanceEngine(models.AbstractModel):
@@ -47,6 +51,7 @@ class RelanceEngine(models.AbstractModel):
             .filtered(lambda c: not c._relance_is_sending_day(today))
         )
         unmatched = self._relance_unmatched_credits()
+        self._relance_send_held(today, closed=closed, skip_partners=unmatched)
         seen = self.env["account.move"]
         while True:
             moves = self._relance_lock_due_moves(
@@ -407,25 +412,52 @@ class RelanceEngine(models.AbstractModel):
             event: self._relance_event_channels(event, silent) for event in events
         }
         vals_list = []
+        hold_dates = {}
         for (partner, company, currency), group in events.grouped(
             lambda e: (e.partner_id, e.company_id, e.currency_id)
         ).items():
             for channel in handlers:
                 channel_events = group.filtered(lambda e, ch=channel: ch in channels[e])
-                if channel_events:
-                    vals_list.append(
-                        self._prepare_dispatch_vals(
-                            partner,
-                            company,
-                            currency,
-                            channel,
-                            channel_events,
-                            recipients,
-                        )
+                if not channel_events:
+                    continue
+                vals = self._prepare_dispatch_vals(
+                    partner, company, currency, channel, channel_events, recipients
+                )
+                if channel == "email" and self._relance_call_first(
+                    partner, channel_events, channels
+                ):
+                    if company not in hold_dates:
+                        hold_dates[company] = self._relance_hold_date(company)
+                    vals.update(
+                        state="held",
+                        date=hold_dates[company],
+                        note=self.env._(
+                            "The email waits for the call: it goes on %(date)s "
+                            "unless the call is logged before.",
+                            date=fields.Date.to_string(hold_dates[company]),
+                        ),
                     )
+                vals_list.append(vals)
         dispatches = self.env["relance.dispatch"].create(vals_list)
-        for channel, channel_dispatches in dispatches.grouped("channel").items():
+        held = dispatches.filtered(lambda d: d.state == "held")
+        for channel, channel_dispatches in (
+            (dispatches - held).grouped("channel").items()
+        ):
             self.env[handlers[channel]]._relance_send(channel_dispatches)
+        # No call could be planned (limit of calls reached): no need to wait.
+        no_call = dispatches.filtered(
+            lambda d: d.channel == "phone" and d.state == "failed"
+        ).partner_id
+        unheld = held.filtered(lambda d: d.partner_id in no_call)
+        if unheld:
+            unheld.write(
+                {
+                    "state": "draft",
+                    "date": fields.Date.context_today(self),
+                    "note": False,
+                }
+            )
+            self.env[handlers["email"]]._relance_send(unheld)
         # A handler may send a replacement (a letter when there is no email).
         events.invalidate_recordset(["dispatch_ids"])
         dispatches |= events.dispatch_ids
@@ -435,10 +467,194 @@ class RelanceEngine(models.AbstractModel):
         return dispatches
 
     @api.model
+    def _relance_call_first(self, partner, events, channels):
+        """Does the email of these events wait for the call? For a customer
+        who prefers the phone, on courtesy and reminder steps that call."""
+        return partner.relance_preferred_channel == "phone" and all(
+            event.kind in CALL_FIRST_KINDS and "phone" in channels[event]
+            for event in events
+        )
+
+    @api.model
+    def _relance_hold_date(self, company):
+        """Day the email of a call-first customer goes when the call planned
+        now is not logged: the call day + 2 call days (a call on Thursday
+        leaves Thursday and Friday to call, the email goes on Monday)."""
+        call_day, _slots = company._relance_call_day()
+        return company._relance_next_call_day(call_day, CALL_FIRST_WAIT_DAYS)
+
+    @api.model
+    def _relance_lock_held(self, today, closed=None, skip_partners=None):
+        """Lock the waiting emails whose day has come (not on a closed day,
+        not for a customer with unmatched payments); emails locked by another
+        run are left to it, so none goes twice."""
+        domain = [("state", "=", "held"), ("date", "<=", today)]
+        if closed:
+            domain.append(("company_id", "not in", closed.ids))
+        if skip_partners:
+            domain.append(("partner_id", "not in", list(skip_partners)))
+        query = self.env["relance.dispatch"]._search(domain)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM relance_dispatch WHERE id IN (%s)
+                   ORDER BY id FOR UPDATE SKIP LOCKED""",
+                query.subselect(),
+            )
+        )
+        return self.env["relance.dispatch"].browse(row[0] for row in rows)
+
+    @api.model
+    def _relance_send_held(self, today, closed=None, skip_partners=None):
+        """Send the emails that waited for a call not logged in time (a
+        logged call cancels them at once, see ``_relance_cancel_held``). An
+        invoice paid, paused or excluded meanwhile, or already at a later
+        step, is left out of the email; nothing goes when none is left."""
+        held = self._relance_lock_held(today, closed, skip_partners)
+        if not held:
+            return held
+        held.event_ids.move_id.invalidate_recordset()
+        to_send, cancelled = held.browse(), held.browse()
+        for dispatch in held:
+            dropped = {}
+            for event in dispatch.event_ids:
+                reason = self._relance_held_drop_reason(event, today)
+                if reason:
+                    dropped[event] = reason
+            for event, reason in dropped.items():
+                # nothing went to the customer after the step's day
+                event.write(
+                    {
+                        "note": "\n".join(filter(None, [event.note, reason])),
+                        "message_date": False,
+                    }
+                )
+            left = dispatch.event_ids.filtered(lambda e, d=dropped: e not in d)
+            if not left:
+                dispatch.write(
+                    {
+                        "state": "cancelled",
+                        "note": "\n".join(sorted(set(dropped.values()))),
+                    }
+                )
+                cancelled |= dispatch
+                continue
+            if dropped:
+                dispatch.event_ids = [fields.Command.unlink(e.id) for e in dropped]
+            to_send |= dispatch
+        if to_send:
+            events = to_send.event_ids
+            # the emails state the penalties: read the reconciliations of all
+            # the invoices at once, not line by line while rendering
+            events.move_id.line_ids.filtered(
+                lambda ln: ln.display_type == "payment_term"
+            ).fetch(["matched_credit_ids"])
+            to_send.write({"state": "draft", "date": today, "note": False})
+            self.env[self._relance_channel_handlers()["email"]]._relance_send(to_send)
+            # and the letters that replaced emails without address
+            to_send |= self.env["relance.dispatch"].search(
+                [
+                    ("event_ids", "in", events.ids),
+                    ("date", "=", today),
+                    ("channel", "=", "letter"),
+                    ("id", "not in", to_send.ids),
+                ]
+            )
+            self._relance_settle_held(events, to_send, today)
+        self._relance_log_chatter(to_send | cancelled)
+        return held
+
+    @api.model
+    def _relance_held_drop_reason(self, event, today):
+        """Why the invoice of ``event`` is left out of its waiting email."""
+        move = event.move_id
+        if not move._relance_is_open():
+            return self.env._("Email not sent: the invoice was paid meanwhile.")
+        if not move._relance_can_remind(today):
+            return self.env._(
+                "Email not sent: the invoice was excluded, disputed or paused "
+                "meanwhile."
+            )
+        later = move.relance_event_ids.filtered(
+            lambda e: e.id > event.id
+            and e.state == "sent"
+            and e.level_id._relance_is_customer_facing()
+        )
+        if later:
+            return self.env._(
+                "Email not sent: the invoice is at %(step)s since.",
+                step=later[-1].level_id.name,
+            )
+        return False
+
+    @api.model
+    def _relance_settle_held(self, events, dispatches, today):
+        """Steps whose waiting email went: the email (or what replaced it)
+        is now their message; the step was sent with the call already."""
+        by_event = {}
+        for dispatch in dispatches:
+            for event in dispatch.event_ids:
+                by_event.setdefault(event, []).append(dispatch)
+        for event in events:
+            event_dispatches = by_event.get(event, [])
+            main = next(
+                (
+                    d
+                    for d in event_dispatches
+                    if d.state == "sent" and d.channel in CUSTOMER_CHANNELS
+                ),
+                None,
+            )
+            notes = [event.note]
+            if main and main.channel == "email":
+                notes.append(
+                    self.env._(
+                        "Email sent on %(date)s: the call was not logged.",
+                        date=fields.Date.to_string(today),
+                    )
+                )
+            notes += [d.note for d in event_dispatches if d.state == "failed"]
+            vals = {"message_date": today, "note": "\n".join(filter(None, notes))}
+            if main:
+                vals.update(dispatch_id=main.id, mail_id=main.mail_id.id)
+            event.write(vals)
+
+    @api.model
+    def _relance_cancel_held(self, partners, reason):
+        """The call was logged: the customer's waiting emails never go, and
+        the history says why."""
+        # A run sending these emails right now holds their rows: wait for it,
+        # then the transaction is retried and finds them sent.
+        query = self.env["relance.dispatch"]._search(
+            [("partner_id", "in", partners.ids), ("state", "=", "held")]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM relance_dispatch WHERE id IN (%s) FOR UPDATE",
+                query.subselect(),
+            )
+        )
+        held = self.env["relance.dispatch"].browse(row[0] for row in rows)
+        if not held:
+            return held
+        held.write({"state": "cancelled", "note": reason})
+        for event in held.event_ids:
+            # the gap counts from the step's day again: nothing was sent later
+            event.write(
+                {
+                    "note": "\n".join(filter(None, [event.note, reason])),
+                    "message_date": False,
+                }
+            )
+        self._relance_log_chatter(held)
+        return held
+
+    @api.model
     def _relance_event_channels(self, event, silent):
         """Channels of an event's step for its customer: a customer who
         prefers letters gets a letter instead of the email, one who prefers
-        the phone (or who did not answer the last email) gets a call too."""
+        the phone (or who did not answer the last email) gets a call too;
+        the email of a phone-first customer then waits for the call (see
+        ``_relance_call_first``)."""
         channels = event.level_id._relance_channels(event.partner_id)
         preferred = event.partner_id.relance_preferred_channel
         if preferred == "letter" and "email" in channels:
@@ -546,15 +762,25 @@ class RelanceEngine(models.AbstractModel):
         sent, failed_notes = self.env["relance.event"], {}
         for event in events:
             event_dispatches = by_event.get(event, [])
-            customer = [d for d in event_dispatches if d.channel in CUSTOMER_CHANNELS]
-            deciding = customer or event_dispatches
+            # An email waiting for the call is not sent yet, nor failed.
+            held = [d for d in event_dispatches if d.state == "held"]
+            active = [d for d in event_dispatches if d.state != "held"]
+            customer = [d for d in active if d.channel in CUSTOMER_CHANNELS]
+            deciding = customer or active
             main = next((d for d in deciding if d.state == "sent"), None)
+            if not main and held:
+                # the call made the step; its message follows
+                main = next((d for d in active if d.state == "sent"), None)
             event.dispatch_id = main or (deciding[0] if deciding else False)
             event.mail_id = event.dispatch_id.mail_id
+            if held:
+                event.message_date = max(d.date for d in held)
             if main:
                 sent |= event
-                # What could not go out, and what was done instead.
-                notes = [d.note for d in event_dispatches if d.state == "failed"]
+                # What could not go out, what was done instead, what waits.
+                notes = [
+                    d.note for d in event_dispatches if d.state in ("failed", "held")
+                ]
                 if any(notes):
                     event.note = "\n".join(note for note in notes if note)
             else:

@@ -86,6 +86,11 @@ class RelanceEvent(models.Model):
     plan_id = fields.Many2one(
         related="plan_line_id.plan_id", store=True, index="btree_not_null"
     )
+    message_date = fields.Date(
+        help="Day the step's message goes to the customer when it is not the "
+        "step's day (an email waiting for a call): the minimum gap between two "
+        "messages counts from it.",
+    )
 
     def init(self):
         # Never twice: one event per (invoice, step), and per instalment when

@@ -1,13 +1,23 @@
-from datetime import date
+from datetime import date, datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import holidays, penalty
+from ..tools import call_hours, holidays, penalty
+
+# How far ahead a call day is looked for (a long annual closure included).
+CALL_HORIZON_DAYS = 62
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+
+    def _default_relance_call_calendar_id(self):
+        return self.env.ref(
+            "relance_facture.resource_calendar_relance_call", raise_if_not_found=False
+        )
 
     relance_min_gap_days = fields.Integer(
         string="Minimum Days Between Two Reminders",
@@ -139,6 +149,15 @@ class ResCompany(models.Model):
         help="No call activity is created beyond this number of calls made in "
         "the last 30 days. 0: no limit.",
     )
+    relance_call_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Call Hours",
+        default=_default_relance_call_calendar_id,
+        help="Days and hours when dunning calls are made, in the timezone of "
+        "these working hours: a call activity is dated on the first day with "
+        "hours not yet over, never on a closed day. Empty: any business day, "
+        "no hours given.",
+    )
     relance_thank_you = fields.Boolean(
         string="Thank Customers Who Pay",
         help="Send a thank-you email when an invoice that was reminded is paid.",
@@ -211,6 +230,109 @@ class ResCompany(models.Model):
             day,
             self._relance_extra_closed_days(),
             french=self.country_id.code in (False, "FR"),
+        )
+
+    @api.model
+    def _relance_init_call_calendar(self):
+        """At install: the shipped call hours for the existing companies."""
+        self.search([("relance_call_calendar_id", "=", False)]).write(
+            {"relance_call_calendar_id": self._default_relance_call_calendar_id()}
+        )
+
+    def _relance_call_midnight(self, day):
+        """Start of ``day`` in the timezone of the call hours (aware).
+
+        Call hours are the office's hours, so their calendar's own timezone
+        applies, as for any Odoo working hours: not the timezone of whoever
+        runs the dunning (the scheduled action runs as OdooBot, often without
+        one; a user may click "Send now" while abroad) nor of whoever calls.
+        The call activity is dated on the office's day.
+        """
+        tz = pytz.timezone(self.sudo().relance_call_calendar_id.tz or "UTC")
+        return tz.localize(datetime.combine(day, time.min))
+
+    def _relance_call_slots(self, moment):
+        """{local date: [(start, end), ...]}: the call slots of the company's
+        call hours from the day of ``moment`` (aware datetime) on, minus the
+        time off of those hours, in their timezone."""
+        self.ensure_one()
+        # settings data: whoever plans a call may read the company's hours
+        calendar = self.relance_call_calendar_id.sudo()
+        start = self._relance_call_midnight(
+            moment.astimezone(pytz.timezone(calendar.tz or "UTC")).date()
+        )
+        intervals = calendar._work_intervals_batch(
+            start,
+            start + timedelta(days=CALL_HORIZON_DAYS),
+            domain=[
+                ("time_type", "=", "leave"),
+                ("company_id", "in", [False, self.id]),
+            ],
+        )[False]
+        slots = {}
+        for slot_start, slot_end, _attendance in intervals:
+            slots.setdefault(slot_start.date(), []).append((slot_start, slot_end))
+        return slots
+
+    def _relance_call_day(self, moment=None, next_day=False):
+        """(day, slots): the day a dunning call is made when it is planned
+        at ``moment`` (aware datetime, default now): the first sending day
+        that has a call slot not yet over, with those slots; ``next_day``
+        starts from the office's next day (a new attempt). Without call hours
+        (or none in sight): the next sending day, no slot."""
+        self.ensure_one()
+        moment = moment or pytz.utc.localize(fields.Datetime.now())
+        if self.relance_call_calendar_id:
+            start = moment
+            if next_day:
+                tz = pytz.timezone(self.sudo().relance_call_calendar_id.tz or "UTC")
+                start = self._relance_call_midnight(
+                    moment.astimezone(tz).date() + timedelta(days=1)
+                )
+            day, slots = call_hours.first_call_day(
+                self._relance_call_slots(start), start, self._relance_is_sending_day
+            )
+            if day:
+                return day, slots
+        today = fields.Date.context_today(
+            self, moment.astimezone(pytz.utc).replace(tzinfo=None)
+        )
+        if next_day:
+            today += timedelta(days=1)
+        return self._relance_next_sending_day(today), []
+
+    def _relance_next_call_day(self, day, count=1):
+        """The ``count``-th call day after ``day`` (days with call hours, on
+        which the company sends)."""
+        self.ensure_one()
+        if self.relance_call_calendar_id:
+            start = self._relance_call_midnight(day + timedelta(days=1))
+            found = call_hours.call_day_after(
+                self._relance_call_slots(start),
+                day,
+                count,
+                self._relance_is_sending_day,
+            )
+            if found:
+                return found
+        for _i in range(count):
+            day = self._relance_next_sending_day(day + timedelta(days=1))
+        return day
+
+    def _relance_call_hours_text(self, slots):
+        """'between 10:00 and 13:00 or 14:00 and 20:00' (empty without slot)."""
+        if not slots:
+            return ""
+        return self.env._(
+            "between %(slots)s",
+            slots=self.env._(" or ").join(
+                self.env._(
+                    "%(start)s and %(end)s",
+                    start=start.strftime("%H:%M"),
+                    end=end.strftime("%H:%M"),
+                )
+                for start, end in slots
+            ),
         )
 
     @api.depends("country_id")

@@ -99,6 +99,9 @@ class ResConfigSettings(models.TransientModel):
     relance_max_calls = fields.Integer(
         related="company_id.relance_max_calls", readonly=False
     )
+    relance_call_calendar_id = fields.Many2one(
+        related="company_id.relance_call_calendar_id", readonly=False
+    )
     relance_run_hour = fields.Float(
         string="Hour of the Daily Run",
         compute="_compute_relance_run_hour",

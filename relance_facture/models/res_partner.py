@@ -66,8 +66,9 @@ class ResPartner(models.Model):
     relance_preferred_channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter"), ("phone", "Phone")],
         string="Preferred Dunning Channel",
-        help="Letter: letters instead of emails. Phone: a call with every email "
-        "step.",
+        help="Letter: letters instead of emails. Phone: a call first at every "
+        "email step; the email follows 2 business days after the call's day "
+        "unless the call is logged.",
     )
     relance_collective_proceedings = fields.Boolean(
         string="In Collective Proceedings",

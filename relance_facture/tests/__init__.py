@@ -18,3 +18,5 @@ from . import test_analytics
 from . import test_tour
 from . import test_payment_plan
 from . import test_pay_now
+from . import test_call_hours
+from . import test_phone_first

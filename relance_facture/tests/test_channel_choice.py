@@ -24,12 +24,13 @@ class TestChannelChoice(RelanceCommon):
         self.assertEqual(dispatch.note, "Letter to print.")
 
     def test_prefers_phone(self):
+        """The call first; the email waits for it (tests/test_phone_first.py)."""
         self.customer.relance_preferred_channel = "phone"
         with freeze_time("2026-01-01"):
             self._relance_invoice(due="2026-01-20")
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
             self._relance_run()
-            self.assertEqual(len(self._new_mails), 1)
+            self.assertFalse(self._new_mails)
         self.assertEqual(len(self._calls(self.customer)), 1)
 
     def test_call_added_after_unanswered_email(self):

@@ -115,7 +115,8 @@ class TestCustomerAnswers(RelanceCommon):
         )
         self.assertEqual(len(retry), 1)
         self.assertNotEqual(retry, calls)
-        self.assertEqual(str(retry.date_deadline), "2026-01-24")
+        # the next day with call hours (Monday to Friday) is Monday
+        self.assertEqual(str(retry.date_deadline), "2026-01-26")
         with freeze_time("2026-01-24"):
             self._record_call(
                 self.customer, outcome="wrong_number", note="Number disconnected"
@@ -170,6 +171,27 @@ class TestCustomerAnswers(RelanceCommon):
                     self.customer
                 )
             )
+
+    def test_call_limit_of_the_reminding_company(self):
+        """The limit is the one of the invoice's company, not of the user
+        who runs the scheduled action."""
+        self.company.relance_max_calls = 1
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(due="2026-01-10")
+        with freeze_time("2026-01-20 10:00:00"):
+            self.customer.activity_schedule(
+                "relance_facture.mail_activity_type_relance_call"
+            ).action_done()
+        with self.mock_mail_gateway(), freeze_time("2026-01-22"):
+            self._relance_run()  # Reminder 2 with a call
+            self.assertEqual(len(self._new_mails), 1)
+        call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        self.assertFalse(
+            self.customer.activity_ids.filtered(
+                lambda a: a.activity_type_id == call_type
+            )
+        )
+        self.assertIn("no further call", invoice.relance_event_ids.note)
 
     def test_unmatched_payment_skips_customer(self):
         with freeze_time("2026-01-01"):

@@ -91,3 +91,69 @@ class TestPerformance(RelanceCommon):
         )
         self.assertEqual(len(moves), 100)
         self.assertTrue(all(moves.mapped("relance_pay_online")))
+
+    def _relance_count_phone_first_queries(self, count):
+        """Queries of the run that plans the calls of ``count`` customers who
+        prefer the phone (Thursday), and of the run that sends their waiting
+        emails (Monday)."""
+        self.company.write(
+            {"relance_business_days": True, "country_id": self.env.ref("base.fr").id}
+        )
+        customers = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Phone {count}-{i}",
+                    "is_company": True,
+                    "email": f"ph{count}-{i}@example.com",
+                    "lang": "en_US",
+                    "relance_preferred_channel": "phone",
+                }
+                for i in range(count)
+            ]
+        )
+        with freeze_time("2026-01-10"):
+            moves = self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": customer.id,
+                        "invoice_date": "2026-01-10",
+                        "invoice_date_due": "2026-01-19",
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {"name": "Service", "price_unit": 500, "tax_ids": []},
+                            )
+                        ],
+                    }
+                    for customer in customers
+                ]
+            )
+            moves.action_post()
+        queries = []
+        for moment, emails in (
+            ("2026-01-22 05:00:00", 0),  # Thursday: calls, emails wait
+            ("2026-01-26 05:00:00", count),  # Monday: the emails go
+        ):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.mock_mail_gateway(), freeze_time(moment):
+                start = self.env.cr.sql_log_count
+                self.env["relance.engine"]._cron_run_daily(batch_size=500)
+                self.env.flush_all()
+                queries.append(self.env.cr.sql_log_count - start)
+                self.assertEqual(len(self._new_mails), emails)
+        self.assertEqual(len(moves.relance_event_ids), count)
+        return queries
+
+    def test_query_count_of_phone_first_customers_does_not_grow(self):
+        self._relance_count_phone_first_queries(3)
+        ten = self._relance_count_phone_first_queries(10)
+        hundred = self._relance_count_phone_first_queries(100)
+        for label, low, high in zip(("calls", "emails"), ten, hundred, strict=True):
+            self.assertLessEqual(
+                high - low,
+                20,
+                f"{label}: 10 customers: {low} queries, 100 customers: {high} queries",
+            )

@@ -155,7 +155,9 @@ class TestRecipientsChannels(RelanceCommon):
         activity = self._call_activities(self.customer)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, user)
-        self.assertEqual(str(activity.date_deadline), "2026-02-01")
+        # 1 February 2026 is a Sunday: no call hours, the call is for Monday
+        self.assertEqual(str(activity.date_deadline), "2026-02-02")
+        self.assertIn("Call between 10:00 and 13:00 or 14:00 and 20:00.", activity.note)
         self.assertIn(f"Hello {self.customer.name}", activity.note)
         self.assertIn(invoice.name, activity.note)
         self.assertIn("0102030405", activity.note)

@@ -1,3 +1,4 @@
 from . import ladder
 from . import penalty
 from . import holidays
+from . import call_hours

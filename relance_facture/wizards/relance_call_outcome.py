@@ -112,8 +112,10 @@ class RelanceCallOutcome(models.TransientModel):
         return " - ".join(p for p in parts if p)
 
     def _relance_close_call(self, feedback):
-        """The call activity is done; no answer schedules another attempt on
-        the next business day, a wrong number asks to fix the contact."""
+        """The call activity is done; a customer reached gets none of the
+        emails that waited for the call; no answer schedules another attempt
+        on the next day with call hours (the waiting emails still go on their
+        day), a wrong number asks to fix the contact."""
         call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
         calls = self.env["mail.activity"].search(
             [
@@ -123,10 +125,23 @@ class RelanceCallOutcome(models.TransientModel):
             ]
         )
         user = calls[:1].user_id or self.env.user
-        calls.action_feedback(feedback=feedback)
+        calls.with_context(relance_call_outcome=self.outcome).action_feedback(
+            feedback=feedback
+        )
+        if self.outcome in ("reached", "promise", "dispute"):
+            outcome = dict(self._fields["outcome"]._description_selection(self.env))
+            self.env["relance.engine"].sudo()._relance_cancel_held(
+                self.partner_id,
+                self.env._(
+                    "Email not sent: the call of %(date)s was logged (%(outcome)s).",
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                    outcome=outcome[self.outcome],
+                ),
+            )
         phone = self.env["relance.channel.phone"]
+        company = self.move_ids[:1].company_id or self.env.company
         if self.outcome == "no_answer" and phone._relance_call_limit_reached(
-            self.partner_id
+            self.partner_id, company
         ):
             self.partner_id.sudo()._message_log_batch(
                 {
@@ -136,13 +151,17 @@ class RelanceCallOutcome(models.TransientModel):
                 }
             )
         elif self.outcome in ("no_answer", "wrong_number"):
-            company = self.move_ids[:1].company_id or self.env.company
-            tomorrow = fields.Date.add(fields.Date.context_today(self), days=1)
+            # a new attempt on the next day with call hours, like any call
+            day, slots = company._relance_call_day(next_day=True)
+            hours = company._relance_call_hours_text(slots)
+            summary = (
+                self.env._("Call again")
+                if self.outcome == "no_answer"
+                else self.env._("Find the right phone number, then call")
+            )
             self.partner_id.activity_schedule(
                 "relance_facture.mail_activity_type_relance_call",
-                date_deadline=company._relance_next_sending_day(tomorrow),
+                date_deadline=day,
                 user_id=user.id,
-                summary=self.env._("Call again")
-                if self.outcome == "no_answer"
-                else self.env._("Find the right phone number, then call"),
+                summary=f"{summary}, {hours}" if hours else summary,
             )

@@ -574,6 +574,11 @@ class RelanceEngine(models.AbstractModel):
                 "Email not sent: the invoice was excluded, disputed or paused "
                 "meanwhile."
             )
+        if event.plan_line_id != move._relance_plan_line():
+            # a payment plan agreed (or an instalment paid) since the call
+            return self.env._(
+                "Email not sent: a payment plan changed the dates meanwhile."
+            )
         later = move.relance_event_ids.filtered(
             lambda e: e.id > event.id
             and e.state == "sent"

@@ -151,6 +151,20 @@ class TestPhoneFirst(RelanceCommon):
             invoice.relance_event_ids.note,
         )
 
+    def test_payment_plan_agreed_meanwhile_no_email(self):
+        """A plan agreed on Friday (first instalment in February): Monday's
+        waiting reminder would contradict it, it is not sent."""
+        invoice = self._invoice()
+        self._run_at(THURSDAY)
+        with freeze_time("2026-01-23 10:00:00"):
+            action = invoice.action_relance_payment_plan()
+            form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+            form.first_date = self._day("2026-02-16")
+            form.save().action_confirm()
+        self.assertFalse(self._run_at(MONDAY))
+        self.assertEqual(self._email(invoice).state, "cancelled")
+        self.assertIn("payment plan", invoice.relance_event_ids.note)
+
     def test_paid_invoice_left_out_of_the_email(self):
         paid = self._invoice(amount=1200.0)
         unpaid = self._invoice(amount=800.0)

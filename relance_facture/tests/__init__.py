@@ -20,3 +20,4 @@ from . import test_payment_plan
 from . import test_pay_now
 from . import test_call_hours
 from . import test_phone_first
+from . import test_reminder_rendering

@@ -660,13 +660,19 @@ class RelanceEngine(models.AbstractModel):
         the phone (or who did not answer the last email) gets a call too;
         the email of a phone-first customer then waits for the call (see
         ``_relance_call_first``)."""
-        channels = event.level_id._relance_channels(event.partner_id)
-        preferred = event.partner_id.relance_preferred_channel
+        return self._relance_step_channels(event.level_id, event.partner_id, silent)
+
+    @api.model
+    def _relance_step_channels(self, level, partner, silent):
+        """Channels of ``level`` for ``partner`` (the rule of
+        ``_relance_event_channels``, also used by the preview)."""
+        channels = level._relance_channels(partner)
+        preferred = partner.relance_preferred_channel
         if preferred == "letter" and "email" in channels:
             channels = [c for c in channels if c != "email"]
             if "letter" not in channels:
                 channels.append("letter")
-        wants_call = preferred == "phone" or event.partner_id in silent
+        wants_call = preferred == "phone" or partner in silent
         if wants_call and "phone" not in channels and "email" in channels:
             channels.append("phone")
         return channels

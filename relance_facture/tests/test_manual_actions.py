@@ -78,6 +78,42 @@ class TestManualActions(RelanceCommon):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1)
 
+    def test_preview_follows_preferred_channels(self):
+        """The preview applies the customers' preferred channel as the run
+        does: a letter instead of the email, the call with the email that
+        waits for it."""
+        letters = self._relance_customer(
+            "Lettres", "l@example.com", relance_preferred_channel="letter"
+        )
+        phone = self._relance_customer(
+            "Téléphone", "t@example.com", relance_preferred_channel="phone"
+        )
+        with freeze_time("2026-01-01"):
+            self._relance_invoice(letters, due="2026-01-20")
+            self._relance_invoice(phone, due="2026-01-20")
+        with freeze_time("2026-01-23"):
+            action = self.env["relance.preview"].action_open_preview()
+        preview = self.env["relance.preview"].browse(action["res_id"])
+        channels = {
+            (line.partner_id.name, line.channel): line.warning
+            for line in preview.line_ids
+        }
+        self.assertEqual(
+            sorted(channels),
+            [("Lettres", "letter"), ("Téléphone", "email"), ("Téléphone", "phone")],
+        )
+        self.assertIn("waits two call days", channels[("Téléphone", "email")])
+        with self.mock_mail_gateway(), freeze_time("2026-01-23"):
+            self._relance_run()
+            self.assertFalse(self._new_mails, "the letter, and the email waits")
+        dispatches = self.env["relance.dispatch"].search(
+            [("partner_id", "in", (letters | phone).ids)]
+        )
+        self.assertEqual(
+            sorted((d.partner_id.name, d.channel) for d in dispatches),
+            sorted(channels),
+        )
+
     def test_cancel_draft_and_history_kept(self):
         customer = self._relance_customer(
             "Cancel", "c@example.com", self.profile_strict

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..models.relance_engine import CALL_FIRST_KINDS
 from ..models.relance_event import CHANNELS
 
 
@@ -33,12 +34,18 @@ class RelancePreview(models.TransientModel):
             self.env["account.move"].concat(*due).commercial_partner_id
         )
         handlers = engine._relance_channel_handlers()
+        silent = engine._relance_silent_customers(
+            self.env["account.move"].concat(*due).commercial_partner_id
+        )
         groups = {}
         for move, step in due.items():
             level = level_by_id[step.key]
+            # the customer's preferred channel applies, as in the run
             channels = [
                 c
-                for c in level._relance_channels(move.commercial_partner_id)
+                for c in engine._relance_step_channels(
+                    level, move.commercial_partner_id, silent
+                )
                 if c in handlers
             ]
             if not step.auto_send:
@@ -61,16 +68,27 @@ class RelancePreview(models.TransientModel):
                     "level_names": ", ".join(sorted({lvl.name for _m, lvl in items})),
                     "move_ids": [fields.Command.set(moves_of_line.ids)],
                     "amount_residual": sum(moves_of_line.mapped("amount_residual")),
-                    "warning": self._relance_line_warning(channel, recipient),
+                    "warning": self._relance_line_warning(
+                        channel, recipient, [lvl for _m, lvl in items]
+                    ),
                 }
             )
         return vals_list
 
     @api.model
-    def _relance_line_warning(self, channel, recipient):
+    def _relance_line_warning(self, channel, recipient, levels=()):
         if channel == "email" and not recipient.email:
             return self.env._(
                 "No email address: a call activity will be created instead."
+            )
+        if (
+            channel == "email"
+            and recipient.commercial_partner_id.relance_preferred_channel == "phone"
+            and all(lvl.kind in CALL_FIRST_KINDS for lvl in levels)
+        ):
+            return self.env._(
+                "Prefers the phone: the email waits two call days and goes only "
+                "if the call is not logged."
             )
         return False
 

@@ -155,6 +155,25 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
         ).reconcile()
         return entry
 
+    def _relance_enable_provider(self, **values):
+        """A payment provider as an administrator enables it (test mode,
+        published, with a payment method), then changed by ``values``."""
+        method = self.env.ref("payment.payment_method_unknown")
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Test Provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "company_id": self.company.id,
+                "payment_method_ids": [Command.set(method.ids)],
+            }
+        )
+        # a payment method is enabled once a provider of it is
+        method.active = True
+        provider.write(values)
+        return provider
+
     def _relance_run(self):
         """Run the daily scheduled action as the scheduler would (manual
         trigger: the method loops until the day is done)."""

@@ -39,25 +39,6 @@ class TestPayNow(RelanceCommon):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def _enable_provider(self, **values):
-        """A payment provider as an administrator enables it (test mode,
-        published, with a payment method), then changed by ``values``."""
-        method = self.env.ref("payment.payment_method_unknown")
-        provider = self.env["payment.provider"].create(
-            {
-                "name": "Test Provider",
-                "code": "none",
-                "state": "test",
-                "is_published": True,
-                "company_id": self.company.id,
-                "payment_method_ids": [Command.set(method.ids)],
-            }
-        )
-        # a payment method is enabled once a provider of it is
-        method.active = True
-        provider.write(values)
-        return provider
-
     def _run_reminder_1(self, partner=None, currency=None, amount=1200.0):
         """Invoice due on 20/01, Reminder 1 on 23/01: the email, the SMS and
         the letter it sent (the letter as a PDF)."""
@@ -173,7 +154,7 @@ class TestPayNow(RelanceCommon):
     def test_payment_link_with_enabled_provider(self):
         """An enabled provider: the email, the SMS and the letter give Odoo's
         payment link, the portal page with the payment form open."""
-        self._enable_provider()
+        self._relance_enable_provider()
         invoice, mail, sms, letter = self._run_reminder_1()
         pay_url = f"{self._portal_url(invoice)}&payment=True#portal_pay"
 
@@ -205,11 +186,11 @@ class TestPayNow(RelanceCommon):
         ]
         for label, values in cases:
             with self.subTest(label):
-                provider = self._enable_provider(**values)
+                provider = self._relance_enable_provider(**values)
                 invoice.invalidate_recordset(["relance_pay_url"])
                 self.assertEqual(invoice.relance_pay_url, self._portal_url(invoice))
                 provider.unlink()
-        provider = self._enable_provider()
+        provider = self._relance_enable_provider()
         invoice.invalidate_recordset(["relance_pay_url"])
         self.assertEqual(
             invoice.relance_pay_url,
@@ -323,7 +304,7 @@ class TestPayNow(RelanceCommon):
             invoice = self._relance_invoice(
                 customer, due="2026-01-01", amount=1000, currency=self.eur
             )
-        self._enable_provider()
+        self._relance_enable_provider()
         with self.mock_mail_gateway(), freeze_time("2026-01-26"):
             self._relance_run()
             notice = invoice.relance_event_ids.filtered(

@@ -9,31 +9,31 @@ class TestPerformance(RelanceCommon):
     """Batch work must not grow per invoice: the run for 100 customers
     costs the same number of SQL queries as for 10, plus a small constant."""
 
-    def _relance_count_run_queries(self, count):
+    def _relance_book(self, prefix, count, invoice_date, due, **partner_values):
+        """``count`` customers with one posted invoice of 500 each."""
         customers = self.env["res.partner"].create(
             [
                 {
-                    "name": f"Perf {count}-{i}",
+                    "name": f"{prefix} {count}-{i}",
                     "is_company": True,
-                    "email": f"p{count}-{i}@example.com",
+                    "email": f"{prefix.lower()}{count}-{i}@example.com",
                     "lang": "en_US",
+                    **partner_values,
                 }
                 for i in range(count)
             ]
         )
-        with freeze_time("2026-01-01"):
+        with freeze_time(invoice_date):
             moves = self.env["account.move"].create(
                 [
                     {
                         "move_type": "out_invoice",
                         "partner_id": customer.id,
-                        "invoice_date": "2026-01-01",
-                        "invoice_date_due": "2026-01-20",
+                        "invoice_date": invoice_date,
+                        "invoice_date_due": due,
                         "invoice_line_ids": [
-                            (
-                                0,
-                                0,
-                                {"name": "Service", "price_unit": 500, "tax_ids": []},
+                            Command.create(
+                                {"name": "Service", "price_unit": 500, "tax_ids": []}
                             )
                         ],
                     }
@@ -41,6 +41,10 @@ class TestPerformance(RelanceCommon):
                 ]
             )
             moves.action_post()
+        return moves
+
+    def _relance_count_run_queries(self, count):
+        moves = self._relance_book("Perf", count, "2026-01-01", "2026-01-20")
         self.env.flush_all()
         self.env.invalidate_all()
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
@@ -66,18 +70,7 @@ class TestPerformance(RelanceCommon):
     def test_query_count_with_a_payment_provider(self):
         """With a payment provider the links of the messages are Odoo's
         payment links: still no query per customer."""
-        method = self.env.ref("payment.payment_method_unknown")
-        self.env["payment.provider"].create(
-            {
-                "name": "Test Provider",
-                "code": "none",
-                "state": "test",
-                "is_published": True,
-                "company_id": self.company.id,
-                "payment_method_ids": [Command.set(method.ids)],
-            }
-        )
-        method.active = True
+        self._relance_enable_provider()
         self._relance_count_run_queries(3)
         ten = self._relance_count_run_queries(10)
         hundred = self._relance_count_run_queries(100)
@@ -99,38 +92,13 @@ class TestPerformance(RelanceCommon):
         self.company.write(
             {"relance_business_days": True, "country_id": self.env.ref("base.fr").id}
         )
-        customers = self.env["res.partner"].create(
-            [
-                {
-                    "name": f"Phone {count}-{i}",
-                    "is_company": True,
-                    "email": f"ph{count}-{i}@example.com",
-                    "lang": "en_US",
-                    "relance_preferred_channel": "phone",
-                }
-                for i in range(count)
-            ]
+        moves = self._relance_book(
+            "Phone",
+            count,
+            "2026-01-10",
+            "2026-01-19",
+            relance_preferred_channel="phone",
         )
-        with freeze_time("2026-01-10"):
-            moves = self.env["account.move"].create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": customer.id,
-                        "invoice_date": "2026-01-10",
-                        "invoice_date_due": "2026-01-19",
-                        "invoice_line_ids": [
-                            (
-                                0,
-                                0,
-                                {"name": "Service", "price_unit": 500, "tax_ids": []},
-                            )
-                        ],
-                    }
-                    for customer in customers
-                ]
-            )
-            moves.action_post()
         queries = []
         for moment, emails in (
             ("2026-01-22 05:00:00", 0),  # Thursday: calls, emails wait

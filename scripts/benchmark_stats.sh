@@ -47,26 +47,12 @@ prepare_benchmark "$ref" benchmark-stats-addon "$db" || exit 1
 
 log=$VAR/log/benchmark-stats.log
 : >"$log"
-cleanup() {
-  rm -rf "$snap"
-  if [ -n "$keep_db" ]; then
-    say "Kept database $db (drop it with: dropdb $db; rm -rf $FILESTORE_ROOT/$db)"
-  else
-    drop_db "$db"
-  fi
-}
+cleanup() { bench_cleanup; }
 trap 'cleanup; exit 130' INT TERM
 
 say "Benchmarking the statistics refresh of $ADDON from the $source_desc"
 say "Creating $db from $tmpl and installing $ADDON without demo data (log: var/log/benchmark-stats.log)"
-copy_db "$tmpl" "$db" || exit 1
-if ! odoo_run -d "$db" -i "$ADDON" --without-demo=all --stop-after-init --no-http \
-  --log-level=warn >>"$log" 2>&1; then
-  warn "Installing $ADDON failed; last lines of $log:"
-  tail -n 30 "$log" >&2
-  cleanup
-  exit 1
-fi
+install_benchmark_db "$log" || exit 1
 
 bench() {
   "$PYTHON" "$ROOT/scripts/benchmark_stats.py" --db "$db" \

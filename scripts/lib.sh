@@ -163,3 +163,27 @@ prepare_benchmark() {
   fi
   tmpl=$(ensure_template nodemo) || { rm -rf "$snap"; return 1; }
 }
+
+# After prepare_benchmark: remove the snapshot and drop $db (kept with keep_db=1).
+bench_cleanup() {
+  rm -rf "$snap"
+  if [ -n "${keep_db:-}" ]; then
+    say "Kept database $db (drop it with: dropdb $db; rm -rf $FILESTORE_ROOT/$db)"
+  else
+    drop_db "$db"
+  fi
+}
+
+# install_benchmark_db LOG: copy the template to $db and install the addon
+# without demo data (Odoo's output to LOG); cleans up when the install fails.
+install_benchmark_db() {
+  local log=$1
+  copy_db "$tmpl" "$db" || { bench_cleanup; return 1; }
+  if ! odoo_run -d "$db" -i "$ADDON" --without-demo=all --stop-after-init --no-http \
+    --log-level=warn >>"$log" 2>&1; then
+    warn "Installing $ADDON failed; last lines of $log:"
+    tail -n 30 "$log" >&2
+    bench_cleanup
+    return 1
+  fi
+}

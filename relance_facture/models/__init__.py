@@ -10,6 +10,12 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
+from . import account_move_pay_link
+from . import account_move_penalty
+from . import account_move_promise
+from . import account_move_actions
+from . import relance_channel
+from . import relance_planner
 from . import relance_engine
 from . import relance_channel_email
 from . import relance_channel_phone
@@ -25,3 +31,4 @@ from . import relance_dso_report
 from . import relance_step_effectiveness
 from . import mail_activity
 from . import mail_template
+from . import mail_mail

@@ -9,14 +9,41 @@ class RelanceChannelEmail(models.AbstractModel):
     in ``mail.mail`` (never sent inline), inside Odoo's mail layout."""
 
     _name = "relance.channel.email"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: Email"
 
     @api.model
     def _relance_send(self, dispatches):
+        # the planner plans emails to an address only; the address may have
+        # been removed since (a waiting email)
         without_email = dispatches.filtered(lambda d: not d.recipient_id.email)
-        if without_email:
-            self._relance_replace_without_email(without_email)
-        to_send = dispatches - without_email
+        for dispatch in without_email:
+            self._relance_fail(
+                dispatch,
+                self.env._(
+                    "No email address for %(recipient)s: no email.",
+                    recipient=dispatch.recipient_id.display_name,
+                ),
+            )
+        # a retry: the email of the dispatch is queued again, not re-created
+        requeued = (dispatches - without_email).filtered(
+            lambda d: d.mail_id and d.mail_id.state == "exception"
+        )
+        if requeued:
+            requeued.mail_id.mark_outgoing()
+            requeued.write({"state": "sent"})
+        to_send = dispatches - without_email - requeued
+        without_template = to_send.filtered(lambda d: not d.level_id.mail_template_id)
+        for dispatch in without_template:
+            self._relance_fail(
+                dispatch,
+                self.env._(
+                    "The step %(step)s has no email template: choose one in its "
+                    "profile.",
+                    step=dispatch.level_id.name,
+                ),
+            )
+        to_send -= without_template
         if not to_send:
             return
         self._relance_ensure_access_tokens(to_send.event_ids.move_id)
@@ -33,77 +60,14 @@ class RelanceChannelEmail(models.AbstractModel):
                 dispatch.mail_id = mail_by_dispatch.get(dispatch.id)
             self._relance_attach_invoices(group)
         to_send.filtered("mail_id").write({"state": "sent"})
-
-    @api.model
-    def _relance_replace_without_email(self, dispatches):
-        """No email address: the message fails and goes out as a printed
-        letter instead (the same step's letter when it has one), or, without
-        a postal address either, as a call activity for the person in charge."""
-        Letter = self.env["relance.channel.letter"]
-        by_letter = dispatches.grouped(
-            lambda d: Letter._relance_has_postal_address(d.recipient_id)
-        )
-        to_letter = by_letter.get(True, dispatches.browse())
-        to_call = by_letter.get(False, dispatches.browse())
-        for dispatch in to_letter:
-            dispatch.write(
-                {
-                    "state": "failed",
-                    "note": self.env._(
-                        "No email address for %(recipient)s: a letter was prepared "
-                        "instead.",
-                        recipient=dispatch.recipient_id.display_name,
-                    ),
-                }
+        for dispatch in to_send.filtered(lambda d: not d.mail_id):
+            self._relance_fail(
+                dispatch,
+                self.env._(
+                    "The email to %(recipient)s could not be queued.",
+                    recipient=dispatch.recipient_id.display_name,
+                ),
             )
-        for dispatch in to_call:
-            dispatch.write(
-                {
-                    "state": "failed",
-                    "note": self.env._(
-                        "No email address nor postal address for %(recipient)s: a "
-                        "call activity was created for %(user)s instead.",
-                        recipient=dispatch.recipient_id.display_name,
-                        user=dispatch.user_id.name,
-                    ),
-                }
-            )
-        if to_letter:
-            Letter._relance_send(self._relance_letter_dispatches(to_letter))
-        if to_call:
-            self.env["relance.channel.phone"]._relance_schedule_calls(
-                to_call,
-                reason=self.env._("The customer has no email address: please call."),
-            )
-
-    @api.model
-    def _relance_letter_dispatches(self, dispatches):
-        """The letters replacing these emails: a step that also sends a letter
-        already has it in this run; the others get one, with the same steps."""
-        existing = self.env["relance.dispatch"].search(
-            [
-                ("channel", "=", "letter"),
-                ("event_ids", "in", dispatches.event_ids.ids),
-                ("state", "!=", "failed"),
-            ]
-        )
-        covered = existing.event_ids
-        vals_list = [
-            {
-                "partner_id": dispatch.partner_id.id,
-                "recipient_id": dispatch.recipient_id.id,
-                "company_id": dispatch.company_id.id,
-                "currency_id": dispatch.currency_id.id,
-                "channel": "letter",
-                "level_id": dispatch.level_id.id,
-                "date": dispatch.date,
-                "user_id": dispatch.user_id.id,
-                "event_ids": [fields.Command.set(dispatch.event_ids.ids)],
-            }
-            for dispatch in dispatches
-            if dispatch.event_ids - covered
-        ]
-        return self.env["relance.dispatch"].create(vals_list)
 
     @api.model
     def _relance_ensure_access_tokens(self, moves):

@@ -26,6 +26,7 @@ class RelanceChannelFormalNotice(models.AbstractModel):
     ``relance.notice.tracking``."""
 
     _name = "relance.channel.formal_notice"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: Formal Notice"
 
     @api.model
@@ -65,7 +66,7 @@ class RelanceChannelFormalNotice(models.AbstractModel):
         )
         if not events:
             return True
-        recipients = self.env["relance.engine"]._relance_recipients(events.partner_id)
+        recipients = self.env["relance.planner"]._relance_recipients(events.partner_id)
         problems = []
         for (partner, company), _group in events.grouped(
             lambda e: (e.partner_id, e.company_id)

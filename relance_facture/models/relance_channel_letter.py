@@ -39,6 +39,7 @@ class RelanceChannelLetter(models.AbstractModel):
     stored with the history and waiting in the "Letters to print" list."""
 
     _name = "relance.channel.letter"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: Printed Letter"
 
     @api.model
@@ -65,7 +66,14 @@ class RelanceChannelLetter(models.AbstractModel):
         # rendered when printed (the file is frozen then).
         if self._relance_wkhtmltopdf_batches():
             self._relance_render_letters(to_send)
-        to_send.write({"state": "sent", "note": self.env._("Letter to print.")})
+        to_print = self.env._("Letter to print.")
+        for dispatch in to_send:
+            dispatch.write(
+                {
+                    "state": "sent",
+                    "note": "\n".join(filter(None, [dispatch.note, to_print])),
+                }
+            )
 
     @api.model
     def _relance_has_postal_address(self, partner):

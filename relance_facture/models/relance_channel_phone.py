@@ -8,30 +8,14 @@ class RelanceChannelPhone(models.AbstractModel):
     charge, with the call script and the invoices to talk about."""
 
     _name = "relance.channel.phone"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: Phone Call"
 
     @api.model
     def _relance_send(self, dispatches):
-        counts = self._relance_call_counts(dispatches.partner_id)
-        # the limit of the company that reminds, whatever the customer's
-        limited = dispatches.filtered(
-            lambda d: d.company_id.relance_max_calls
-            and counts.get(d.partner_id.id, 0) >= d.company_id.relance_max_calls
-        )
-        for dispatch in limited:
-            dispatch.write(
-                {
-                    "state": "failed",
-                    "note": self.env._(
-                        "%(count)s calls to %(customer)s in the last 30 days: no "
-                        "further call.",
-                        count=dispatch.company_id.relance_max_calls,
-                        customer=dispatch.partner_id.name,
-                    ),
-                }
-            )
-        self._relance_schedule_calls(dispatches - limited)
-        (dispatches - limited).write({"state": "sent"})
+        # the planner leaves out the calls beyond the company's limit
+        self._relance_schedule_calls(dispatches)
+        dispatches.write({"state": "sent"})
 
     @api.model
     def _relance_call_counts(self, partners):
@@ -88,7 +72,7 @@ class RelanceChannelPhone(models.AbstractModel):
                 call_days[company] = company._relance_call_day()
             day, slots = call_days[company]
             hours = company._relance_call_hours_text(slots)
-            notes = Markup().join(d._relance_call_note(reason) for d in group)
+            notes = Markup().join(d._relance_call_note(reason or d.note) for d in group)
             if hours:
                 notes = (
                     Markup("<p>%s</p>") % self.env._("Call %(hours)s.", hours=hours)
@@ -104,7 +88,7 @@ class RelanceChannelPhone(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
-                    "user_id": group[0].user_id.id,
+                    "user_id": (group[0].user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": day,
                     "summary": f"{summary}, {hours}" if hours else summary,
                     "note": notes,

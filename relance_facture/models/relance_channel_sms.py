@@ -6,6 +6,7 @@ class RelanceChannelSms(models.AbstractModel):
     Odoo's SMS queue; only to a mobile number."""
 
     _name = "relance.channel.sms"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: SMS"
 
     @api.model

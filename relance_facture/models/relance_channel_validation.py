@@ -9,6 +9,7 @@ class RelanceChannelValidation(models.AbstractModel):
     proposing the next move (agency, lawyer, injonction de payer)."""
 
     _name = "relance.channel.validation"
+    _inherit = "relance.channel"
     _description = "Dunning Channel: Validation and Escalation"
 
     @api.model
@@ -39,7 +40,7 @@ class RelanceChannelValidation(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
-                    "user_id": group[0].user_id.id,
+                    "user_id": (group[0].user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": fields.Date.context_today(self),
                     "summary": self.env._("Dunning step to validate"),
                     "note": Markup("<p>%s</p><ul>%s</ul>")
@@ -68,7 +69,7 @@ class RelanceChannelValidation(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": dispatch.partner_id.id,
                     "activity_type_id": activity_type.id,
-                    "user_id": dispatch.user_id.id,
+                    "user_id": (dispatch.user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": dispatch.date,
                     "summary": self.env._("Escalate the unpaid invoices"),
                     "note": Markup("<p>%s</p><p>%s</p>")

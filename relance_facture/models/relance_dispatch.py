@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from .relance_event import CHANNELS
@@ -53,16 +54,25 @@ class RelanceDispatch(models.Model):
     )
     state = fields.Selection(
         [
-            ("draft", "Draft"),
+            ("planned", "Planned"),
             ("held", "Waiting for the Call"),
             ("sent", "Sent"),
             ("failed", "Failed"),
             ("cancelled", "Cancelled"),
         ],
-        default="draft",
+        default="planned",
         required=True,
-        help="Waiting for the Call: the email of a customer who prefers the "
-        "phone goes on its date unless the call is logged before.",
+        index=True,
+        help="Planned: in the day's plan, to be sent by the run. Waiting for the "
+        "Call: the email of a customer who prefers the phone goes on its date "
+        "unless the call is logged before. Failed: the reason is in the note; "
+        "the daily run tries again, a few times (settings).",
+    )
+    attempt_count = fields.Integer(
+        string="Failed Attempts",
+        readonly=True,
+        help="How many times sending this message failed; the daily run stops "
+        "retrying at the number set in the settings.",
     )
     mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null")
     note = fields.Text()
@@ -108,6 +118,21 @@ class RelanceDispatch(models.Model):
         sanitize=False,
         help="The invoices of the message as a table, in the recipient's language.",
     )
+
+    def init(self):
+        # At most one message per customer, company, currency, channel and
+        # day: the last guard when a manual send races the daily run.
+        name = "relance_dispatch_one_message_a_day_uniq"
+        if not tools.index_exists(self.env.cr, name):
+            self.env.cr.execute(
+                SQL(
+                    """CREATE UNIQUE INDEX %s ON relance_dispatch
+                       (partner_id, company_id, currency_id, channel, date)
+                       WHERE state IN ('planned', 'sent')
+                         AND channel IN ('email', 'sms', 'letter', 'formal_notice')""",
+                    SQL.identifier(name),
+                )
+            )
 
     @api.depends("event_ids.move_id")
     def _compute_move_ids(self):
@@ -201,7 +226,7 @@ class RelanceDispatch(models.Model):
         ]
         moves = ", ".join(self.event_ids.move_id.mapped("name"))
         if self.state == "sent":
-            return self.env._(
+            line = self.env._(
                 "%(step)s (%(channel)s) to %(recipient)s: %(invoices)s",
                 step=self.level_id.name,
                 channel=channel,
@@ -210,6 +235,8 @@ class RelanceDispatch(models.Model):
                 else self.user_id.name,
                 invoices=moves,
             )
+            # why this channel (a fallback decided by the planner)
+            return " ".join(filter(None, [line, (self.note or "").replace("\n", " ")]))
         if self.state == "held":
             return self.env._(
                 "%(step)s (%(channel)s) to %(recipient)s on %(date)s unless the "
@@ -339,7 +366,13 @@ class RelanceDispatch(models.Model):
         """A message that failed after it was queued: its steps fail too
         unless another message of the step reached the customer."""
         for dispatch in self:
-            dispatch.write({"state": "failed", "note": reason})
+            dispatch.write(
+                {
+                    "state": "failed",
+                    "note": reason,
+                    "attempt_count": dispatch.attempt_count + 1,
+                }
+            )
             for event in dispatch.event_ids:
                 others = event.dispatch_ids.filtered(
                     lambda d, this=dispatch: d != this
@@ -350,6 +383,13 @@ class RelanceDispatch(models.Model):
                 event.write(
                     {"note": note} if others else {"state": "failed", "note": note}
                 )
+
+    def _relance_mark_sent(self):
+        """A message that failed went out after all (its email was sent by
+        a retry of the mail queue): it and its failed steps are sent."""
+        self.write({"state": "sent"})
+        self.event_ids.filtered(lambda e: e.state == "failed").write({"state": "sent"})
+        self.env["relance.engine"]._relance_replan(self.event_ids.move_id)
 
 
 class _KeepMissing(dict):

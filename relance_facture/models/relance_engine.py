@@ -1,27 +1,30 @@
-"""The daily dunning run: which invoices are due, which step, which message.
+"""The daily dunning run: the day's plan, then its sending, customer by customer.
 
-Everything that sends a reminder (the scheduled action, "Send now", the
-validation of a formal notice) goes through ``_relance_send_events`` so that
-the history, the "never twice" guarantee and the chatter logs are the same.
-Each channel is a small handler model (``relance.channel.<channel>``).
+``relance.planner`` writes the day's plan as records (events and planned
+dispatches); this engine locks the work, has it planned, and sends planned
+dispatches through the channel handlers (``relance.channel.<channel>``, one
+contract: ``relance.channel``). Everything that sends a reminder (the
+scheduled action, "Send now", the validation of a formal notice, a retry)
+goes through ``_relance_deliver`` so that the history, the "never twice"
+guarantee and the chatter logs are the same. One customer's failure is
+recorded on its dispatches and events and never stops the others.
 """
 
 import logging
 
-import psycopg2
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .relance_planner import CUSTOMER_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
 # Event states that count as "the step is behind us".
 DONE_STATES = ("sent", "failed", "cancelled")
-CUSTOMER_CHANNELS = ("email", "sms", "letter", "formal_notice")
-# A customer who prefers the phone gets the call of these steps first; their
-# email waits this many call days for the call to be logged.
-CALL_FIRST_KINDS = ("pre_due", "reminder")
-CALL_FIRST_WAIT_DAYS = 2
+# Longest error text kept in the history.
+ERROR_NOTE_SIZE = 500
 
 
 class RelanceEngine(models.AbstractModel):
@@ -45,13 +48,10 @@ class RelanceEngine(models.AbstractModel):
         self._relance_refresh_states(today)
         self._relance_warn_prescriptions(today)
         self._relance_thank_payers()
-        closed = (
-            self.env["res.company"]
-            .search([])
-            .filtered(lambda c: not c._relance_is_sending_day(today))
-        )
-        unmatched = self._relance_unmatched_credits()
+        self._relance_cancel_closed_drafts()
+        closed, unmatched = self._relance_day_filters(today)
         self._relance_send_held(today, closed=closed, skip_partners=unmatched)
+        self._relance_retry_failed(today, closed=closed, skip_partners=unmatched)
         seen = self.env["account.move"]
         while True:
             moves = self._relance_lock_due_moves(
@@ -68,25 +68,56 @@ class RelanceEngine(models.AbstractModel):
                 return
 
     @api.model
-    def _relance_due_domain(self, today):
-        return [
+    def _relance_day_filters(self, today):
+        """(companies closed today, {customer id: reason} of the customers
+        not reminded today because of unmatched payments): the run and its
+        preview apply the same."""
+        closed = (
+            self.env["res.company"]
+            .search([])
+            .filtered(lambda c: not c._relance_is_sending_day(today))
+        )
+        return closed, self._relance_unmatched_credits()
+
+    @api.model
+    def _relance_due_domain(self, today, closed=None, skip_partners=None):
+        domain = [
             *self.env["account.move"]._relance_open_domain(),
             ("relance_next_date", "<=", today),
             ("relance_excluded", "=", False),
             ("relance_dispute", "=", False),
             ("commercial_partner_id.relance_excluded", "=", False),
+            # at most one message per customer, channel and day: a customer
+            # reminded today (by hand) gets its next steps tomorrow
+            ("commercial_partner_id", "not in", self._relance_reminded_today(today)),
         ]
-
-    @api.model
-    def _relance_count_due_moves(
-        self, today, exclude=None, closed=None, skip_partners=None
-    ):
-        domain = self._relance_due_domain(today)
         if skip_partners:
             domain.append(("commercial_partner_id", "not in", list(skip_partners)))
         if closed:
             # a closed day sends nothing: the plan waits for the next business day
             domain.append(("company_id", "not in", closed.ids))
+        return domain
+
+    @api.model
+    def _relance_reminded_today(self, today):
+        """Sub-query of the customers who received a message today."""
+        return (
+            self.env["relance.dispatch"]
+            ._search(
+                [
+                    ("date", "=", today),
+                    ("state", "in", ("planned", "sent")),
+                    ("channel", "in", CUSTOMER_CHANNELS),
+                ]
+            )
+            .subselect("partner_id")
+        )
+
+    @api.model
+    def _relance_count_due_moves(
+        self, today, exclude=None, closed=None, skip_partners=None
+    ):
+        domain = self._relance_due_domain(today, closed, skip_partners)
         if exclude:
             domain.append(("id", "not in", exclude.ids))
         return self.env["account.move"].search_count(domain)
@@ -101,13 +132,9 @@ class RelanceEngine(models.AbstractModel):
         per run; invoices locked by another transaction (a payment, a manual
         send) are skipped and come back in a later batch.
         """
-        domain = self._relance_due_domain(today)
+        domain = self._relance_due_domain(today, closed, skip_partners)
         if exclude:
             domain.append(("id", "not in", exclude.ids))
-        if closed:
-            domain.append(("company_id", "not in", closed.ids))
-        if skip_partners:
-            domain.append(("commercial_partner_id", "not in", list(skip_partners)))
         query = self.env["account.move"]._search(domain)
         rows = self.env.execute_query(
             SQL(
@@ -120,16 +147,65 @@ class RelanceEngine(models.AbstractModel):
         )
         if not rows:
             return self.env["account.move"]
-        rows = self.env.execute_query(
+        ids = self._relance_lock_rows(
+            "account_move",
             SQL(
-                """SELECT id FROM account_move
-                   WHERE id IN (%s) AND commercial_partner_id IN %s
-                   ORDER BY id FOR UPDATE SKIP LOCKED""",
+                "id IN (%s) AND commercial_partner_id IN %s",
                 query.subselect(),
                 tuple(row[0] for row in rows),
+            ),
+        )
+        return self.env["account.move"].browse(ids)
+
+    @api.model
+    def _relance_lock_rows(self, table, condition):
+        """Ids of the rows of ``table`` matching ``condition`` (an SQL),
+        locked for this transaction: the one place dunning locks work.
+
+        ``FOR UPDATE SKIP LOCKED``: rows another transaction holds (a
+        payment, a manual send, another worker) are left to it. Under
+        REPEATABLE READ a row changed and committed by another transaction
+        since this one began cannot be locked (serialization failure): such
+        rows are skipped too, so that the run goes on; the next call of the
+        cron worker, a new transaction, finds them with their new values.
+        """
+        select = SQL(
+            "SELECT id FROM %s WHERE %s ORDER BY id FOR UPDATE SKIP LOCKED",
+            SQL.identifier(table),
+            condition,
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                return [row[0] for row in self.env.execute_query(select)]
+        except pg_errors.SerializationFailure:
+            _logger.info(
+                "Dunning: rows of %s changed meanwhile, locking one by one.", table
+            )
+        candidates = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE %s ORDER BY id",
+                SQL.identifier(table),
+                condition,
             )
         )
-        return self.env["account.move"].browse(row[0] for row in rows)
+        locked = []
+        for (row_id,) in candidates:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    locked += [
+                        row[0]
+                        for row in self.env.execute_query(
+                            SQL(
+                                "SELECT id FROM %s WHERE id = %s "
+                                "FOR UPDATE SKIP LOCKED",
+                                SQL.identifier(table),
+                                row_id,
+                            )
+                        )
+                    ]
+            except pg_errors.SerializationFailure:
+                continue
+        return locked
 
     @api.model
     def _relance_thank_payers(self):
@@ -254,26 +330,352 @@ class RelanceEngine(models.AbstractModel):
         moves.write({"relance_prescription_warned": True})
 
     # ------------------------------------------------------------------
-    # Planning and events
+    # Plan and send
     # ------------------------------------------------------------------
     @api.model
     def _relance_process_moves(self, moves, today):
-        """Run today's step of each locked invoice; returns the new events."""
-        events = self._relance_plan_events(moves, today)
-        self._relance_replan(moves)
-        # A call that falls due with the message of the day runs the same day,
-        # so that a re-run has nothing left to do.
-        again = events.move_id.filtered(
-            lambda m: m.relance_next_date and m.relance_next_date <= today
+        """Plan today's steps of the locked invoices, then send the plan;
+        returns the new events."""
+        events, dispatches = self._relance_plan_isolated(moves, today)
+        self._relance_deliver(events, dispatches)
+        return events
+
+    @api.model
+    def _relance_plan_isolated(self, moves, today):
+        """The planner on the whole batch; if it raises, customer by customer,
+        so that one customer's bad data never stops the plan of the others
+        (its invoices keep their due date and come back tomorrow)."""
+        Planner = self.env["relance.planner"]
+        try:
+            with self.env.cr.savepoint():
+                return Planner._relance_plan_moves(moves, today)
+        except Exception:  # pylint: disable=broad-except
+            _logger.warning(
+                "Dunning plan failed for a batch; planning customer by customer.",
+                exc_info=True,
+            )
+        events = self.env["relance.event"]
+        dispatches = self.env["relance.dispatch"]
+        for partner, group in moves.grouped("commercial_partner_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    new_events, new_dispatches = Planner._relance_plan_moves(
+                        group, today
+                    )
+            except Exception as error:  # pylint: disable=broad-except
+                _logger.warning(
+                    "Dunning plan failed for customer %s", partner.id, exc_info=True
+                )
+                self._relance_log_plan_failure(group, error)
+                continue
+            events |= new_events
+            dispatches |= new_dispatches
+        return events, dispatches
+
+    @api.model
+    def _relance_log_plan_failure(self, moves, error):
+        body = self.env._(
+            "Dunning could not plan this invoice's next step: %(error)s",
+            error=self._relance_error_text(error),
         )
-        if again:
-            events |= self._relance_plan_events(again, today)
-            self._relance_replan(again)
+        try:
+            with self.env.cr.savepoint():
+                moves.sudo()._message_log_batch({move.id: body for move in moves})
+        except Exception:  # pylint: disable=broad-except
+            _logger.warning("Dunning: could not log the plan failure", exc_info=True)
+
+    @api.model
+    def _relance_deliver(self, events, dispatches):
+        """Send planned ``dispatches`` of the new ``events`` and record the
+        outcome: validation requests for the steps that wait, the events'
+        states, the chatter notes."""
+        waiting = events.filtered(
+            lambda e: e.state == "draft" and not e.level_id.auto_send
+        )
+        if waiting:
+            self._relance_request_validation(waiting)
+        self._relance_send_dispatches(dispatches)
+        self._relance_settle_events(events - waiting, dispatches)
+        self._relance_log_chatter(dispatches)
+        self._relance_close_validation_activities(events - waiting)
+        self._relance_replan(events.move_id)
+        return dispatches
+
+    @api.model
+    def _relance_send_dispatches(self, dispatches):
+        """Send the planned ``dispatches``, each customer's in its own
+        savepoint: a customer whose message raises gets its dispatches
+        ``failed`` with the error, and the others go on.
+
+        The batch is tried in one savepoint first (channels render a
+        batch's emails together, much faster), and customer by customer
+        only when it raised."""
+        planned = dispatches.filtered(lambda d: d.state == "planned")
+        if not planned:
+            return dispatches
+        try:
+            with self.env.cr.savepoint():
+                self._relance_send_channels(planned)
+        except Exception:  # pylint: disable=broad-except
+            _logger.warning(
+                "Dunning send failed for a batch; sending customer by customer.",
+                exc_info=True,
+            )
+            for partner, group in planned.grouped("partner_id").items():
+                try:
+                    with self.env.cr.savepoint():
+                        self._relance_send_channels(group)
+                except Exception as error:  # pylint: disable=broad-except
+                    _logger.warning(
+                        "Dunning send failed for customer %s", partner.id, exc_info=True
+                    )
+                    self.env["relance.channel"]._relance_fail(
+                        group,
+                        self.env._(
+                            "Not sent: %(error)s",
+                            error=self._relance_error_text(error),
+                        ),
+                    )
+        for attempts, group in (
+            planned.filtered(lambda d: d.state == "failed")
+            .grouped("attempt_count")
+            .items()
+        ):
+            group.attempt_count = attempts + 1
+        return dispatches
+
+    @api.model
+    def _relance_send_channels(self, dispatches):
+        """Hand each channel its planned dispatches (the channel contract)."""
+        handlers = self._relance_channel_handlers()
+        for channel, group in dispatches.grouped("channel").items():
+            if channel not in handlers:
+                self.env["relance.channel"]._relance_fail(
+                    group,
+                    self.env._(
+                        "The %(channel)s channel is not installed.", channel=channel
+                    ),
+                )
+                continue
+            self.env[handlers[channel]]._relance_send(group)
+        unreported = dispatches.filtered(lambda d: d.state == "planned")
+        if unreported:
+            raise RuntimeError(
+                f"channel handlers left dispatches {unreported.ids} planned"
+            )
+
+    @api.model
+    def _relance_error_text(self, error):
+        text = str(error.args[0]) if getattr(error, "args", None) else str(error)
+        text = text.strip() or error.__class__.__name__
+        return text[:ERROR_NOTE_SIZE]
+
+    @api.model
+    def _relance_settle_events(self, events, dispatches):
+        """An event is sent when a message of its step reached the customer
+        (or its internal action was done), failed otherwise, with the
+        reasons; its channel is the one that carried it."""
+        by_event = {}
+        for dispatch in dispatches:
+            for event in dispatch.event_ids:
+                by_event.setdefault(event, []).append(dispatch)
+        for event in events:
+            event_dispatches = by_event.get(event, [])
+            # An email waiting for the call is not sent yet, nor failed.
+            held = [d for d in event_dispatches if d.state == "held"]
+            active = [d for d in event_dispatches if d.state != "held"]
+            customer = [d for d in active if d.channel in CUSTOMER_CHANNELS]
+            deciding = customer or active
+            main = next((d for d in deciding if d.state == "sent"), None)
+            if not main and held:
+                # the call made the step; its message follows
+                main = next((d for d in active if d.state == "sent"), None)
+            dispatch = main or (deciding[0] if deciding else None)
+            notes = [event.note] + [d.note for d in event_dispatches]
+            note = "\n".join(dict.fromkeys(n for n in notes if n)) or False
+            vals = {
+                "dispatch_id": dispatch.id if dispatch else False,
+                "mail_id": dispatch.mail_id.id if dispatch else False,
+            }
+            if held:
+                vals["message_date"] = max(d.date for d in held)
+            if main:
+                vals.update(state="sent", channel=main.channel, note=note)
+            else:
+                vals.update(
+                    state="failed",
+                    note=note or self.env._("No channel of this step could be used."),
+                )
+                if dispatch:
+                    vals["channel"] = dispatch.channel
+            event.write(vals)
+
+    # ------------------------------------------------------------------
+    # Retries, validation, "send now"
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_retry_failed(self, today, closed=None, skip_partners=None):
+        """Send again the dispatches that failed lately, at most the
+        company's number of attempts; what went out is never sent again."""
+        domain = [
+            ("state", "=", "failed"),
+            ("date", ">=", fields.Date.subtract(today, days=30)),
+        ]
+        if closed:
+            domain.append(("company_id", "not in", closed.ids))
+        if skip_partners:
+            domain.append(("partner_id", "not in", list(skip_partners)))
+        query = self.env["relance.dispatch"]._search(domain)
+        ids = self._relance_lock_rows(
+            "relance_dispatch", SQL("id IN (%s)", query.subselect())
+        )
+        failed = (
+            self.env["relance.dispatch"]
+            .browse(ids)
+            .filtered(lambda d: d.attempt_count < d.company_id.relance_max_attempts)
+        )
+        return self._relance_retry_dispatches(failed, today)
+
+    @api.model
+    def _relance_retry_dispatches(self, dispatches, today):
+        """Re-check the invoices of failed ``dispatches`` (the paid ones are
+        left out) and send them again, as of ``today``."""
+        if not dispatches:
+            return dispatches
+        dispatches.event_ids.move_id.invalidate_recordset()
+        messaged = self.env["relance.planner"]._relance_messaged_today(
+            dispatches.event_ids, today
+        )
+        to_send = dispatches.browse()
+        for dispatch in dispatches:
+            key = (
+                dispatch.partner_id,
+                dispatch.company_id,
+                dispatch.currency_id,
+                dispatch.channel,
+            )
+            if dispatch.channel in CUSTOMER_CHANNELS and key in messaged:
+                continue  # tomorrow: one message per customer, channel and day
+            closed_events = dispatch.event_ids.filtered(
+                lambda e: not e.move_id._relance_is_open()
+            )
+            if closed_events == dispatch.event_ids:
+                dispatch.write(
+                    {
+                        "state": "cancelled",
+                        "note": self.env._(
+                            "Not sent again: the invoices were paid meanwhile."
+                        ),
+                    }
+                )
+                continue
+            if closed_events:
+                dispatch.event_ids = [
+                    fields.Command.unlink(e.id) for e in closed_events
+                ]
+            to_send |= dispatch
+        if not to_send:
+            return to_send
+        to_send.write({"state": "planned", "date": today})
+        events = to_send.event_ids
+        self._relance_send_dispatches(to_send)
+        self._relance_settle_events(events, events.dispatch_ids)
+        self._relance_log_chatter(to_send)
+        self._relance_replan(events.move_id)
+        return to_send
+
+    @api.model
+    def _relance_cancel_closed_drafts(self):
+        """A step waiting for validation whose invoice was paid, credited or
+        cancelled meanwhile is cancelled, with the reason."""
+        drafts = self.env["relance.event"].search(
+            [
+                ("state", "=", "draft"),
+                "|",
+                ("move_id.state", "!=", "posted"),
+                ("move_id.payment_state", "not in", ("not_paid", "partial")),
+            ]
+        )
+        if drafts:
+            self._relance_cancel_events(
+                drafts,
+                self.env._(
+                    "Cancelled: the invoice was paid, credited or cancelled before "
+                    "validation."
+                ),
+            )
+        return drafts
+
+    @api.model
+    def _relance_cancel_events(self, events, reason):
+        for event in events:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "note": "\n".join(filter(None, [event.note, reason])),
+                }
+            )
+        self._relance_close_validation_activities(events)
+        self._relance_replan(events.move_id)
+
+    @api.model
+    def _relance_validate_events(self, events):
+        """Send steps an accountant validated: the invoices paid meanwhile
+        are left out (their step is cancelled), the others are planned and
+        sent like the daily run's."""
+        today = fields.Date.context_today(self)
+        events.move_id.invalidate_recordset()
+        closed = events.filtered(lambda e: not e.move_id._relance_is_open())
+        if closed:
+            self._relance_cancel_events(
+                closed,
+                self.env._(
+                    "Cancelled: the invoice was paid, credited or cancelled before "
+                    "validation."
+                ),
+            )
+        events -= closed
+        if not events:
+            return self.env["relance.dispatch"]
+        self._relance_check_events(events)
+        dispatches = self.env["relance.planner"]._relance_plan_dispatches(events, today)
+        self._relance_send_dispatches(dispatches)
+        self._relance_settle_events(events, dispatches)
+        self._relance_log_chatter(dispatches)
+        self._relance_close_validation_activities(events)
+        self._relance_replan(events.move_id)
+        return dispatches
+
+    @api.model
+    def _relance_retry_events(self, events):
+        """ "Retry" of failed steps: their failed messages are sent again;
+        a step that had no message is planned anew. Paid invoices are left
+        out."""
+        today = fields.Date.context_today(self)
+        events.move_id.invalidate_recordset()
+        failed = events.dispatch_ids.filtered(lambda d: d.state == "failed")
+        self._relance_retry_dispatches(failed, today)
+        fresh = events.filtered(
+            lambda e: e.state == "failed"
+            and not e.dispatch_ids
+            and e.move_id._relance_is_open()
+        )
+        if fresh:
+            self._relance_check_events(fresh)
+            dispatches = self.env["relance.planner"]._relance_plan_dispatches(
+                fresh, today
+            )
+            self._relance_send_dispatches(dispatches)
+            self._relance_settle_events(fresh, dispatches)
+            self._relance_log_chatter(dispatches)
+            self._relance_replan(fresh.move_id)
         return events
 
     @api.model
     def _relance_run_moves(self, moves, force=False):
-        """ "Send now": lock the invoices, then same path as the daily run."""
+        """ "Send now": lock the invoices, then plan and send them like the
+        daily run. A customer reminded today on a channel is not reminded
+        again on it today (see ``relance.planner``)."""
         today = fields.Date.context_today(self)
         if moves:
             self.env.execute_query(
@@ -282,82 +684,15 @@ class RelanceEngine(models.AbstractModel):
                     tuple(moves.ids),
                 )
             )
-        events = self._relance_plan_events(moves, today, force=force)
-        self._relance_replan(moves)
-        return events
-
-    @api.model
-    def _relance_plan_events(self, moves, today, force=False):
-        # Re-read after the lock: an invoice paid since planning sends nothing.
-        moves.invalidate_recordset()
-        moves.relance_event_ids.invalidate_recordset()
-        broken = moves._relance_mark_broken_promises(today)
-        plans = moves._relance_plan(today, force=force)
-        due = {move: plan.due_step for move, plan in plans.items() if plan.due_step}
-        if not due:
-            return self.env["relance.event"]
-        events = self._relance_create_events(due, today)
-        events.move_id.filtered("relance_resume_one_step").write(
-            {"relance_resume_one_step": False}
+        events, dispatches = self.env["relance.planner"]._relance_plan_moves(
+            moves, today, force=force
         )
-        for event in events.filtered(lambda e: e.move_id in broken):
-            event.note = self.env._(
-                "After the promise to pay of %(date)s, not kept.",
-                date=fields.Date.to_string(event.move_id.relance_promise_broken),
-            )
-        waiting = events.filtered(lambda e: not due[e.move_id].auto_send)
-        if waiting:
-            self._relance_request_validation(waiting)
-        self._relance_send_events(events - waiting)
+        self._relance_deliver(events, dispatches)
         return events
 
-    @api.model
-    def _relance_create_events(self, due, today):
-        """One draft event per (invoice, step); a step another transaction
-        recorded meanwhile is skipped, never sent twice."""
-        admin = self.env.ref("base.user_admin")
-        vals_list = [
-            self._prepare_event_vals(move, step, today, admin)
-            for move, step in due.items()
-        ]
-        Event = self.env["relance.event"]
-        try:
-            # no flush on release: the invoices' plan is recomputed once, at the end
-            with self.env.cr.savepoint(flush=False):
-                events = Event.create(vals_list)
-                events.flush_model()
-                return events
-        except psycopg2.IntegrityError:
-            _logger.info("Dunning steps recorded concurrently; creating one by one.")
-        events = Event
-        for vals in vals_list:
-            try:
-                with self.env.cr.savepoint():
-                    events |= Event.create(vals)
-            except psycopg2.IntegrityError:
-                continue
-        return events
-
-    @api.model
-    def _prepare_event_vals(self, move, step, today, fallback_user=None):
-        level = self.env["relance.level"].browse(step.key)
-        partner = move.commercial_partner_id
-        return {
-            "move_id": move.id,
-            "partner_id": partner.id,
-            "level_id": level.id,
-            "company_id": move.company_id.id,
-            "currency_id": move.currency_id.id,
-            "channel": level._relance_main_channel(),
-            "date": today,
-            "state": "draft",
-            "user_id": partner._relance_responsible(move.company_id, fallback_user).id,
-            "amount_residual": move.amount_residual,
-            "due_date": move.relance_due_date,
-            "days_late": max((today - move.relance_due_date).days, 0),
-            "plan_line_id": move._relance_plan_line().id,
-        }
-
+    # ------------------------------------------------------------------
+    # Channels
+    # ------------------------------------------------------------------
     @api.model
     def _relance_replan(self, moves):
         """Recompute next step and status now (the day may have changed
@@ -398,91 +733,9 @@ class RelanceEngine(models.AbstractModel):
             if hasattr(handler, "_relance_check_mentions"):
                 handler._relance_check_mentions(events)
 
-    @api.model
-    def _relance_send_events(self, events):
-        """Send draft events: one message per customer, company, currency and
-        channel, listing every invoice that reached a step."""
-        if not events:
-            return self.env["relance.dispatch"]
-        handlers = self._relance_channel_handlers()
-        partners = events.partner_id
-        recipients = self._relance_recipients(partners)
-        silent = self._relance_silent_customers(partners)
-        channels = {
-            event: self._relance_event_channels(event, silent) for event in events
-        }
-        vals_list = []
-        hold_dates = {}
-        for (partner, company, currency), group in events.grouped(
-            lambda e: (e.partner_id, e.company_id, e.currency_id)
-        ).items():
-            for channel in handlers:
-                channel_events = group.filtered(lambda e, ch=channel: ch in channels[e])
-                if not channel_events:
-                    continue
-                vals = self._prepare_dispatch_vals(
-                    partner, company, currency, channel, channel_events, recipients
-                )
-                if channel == "email" and self._relance_call_first(
-                    partner, channel_events, channels
-                ):
-                    if company not in hold_dates:
-                        hold_dates[company] = self._relance_hold_date(company)
-                    vals.update(
-                        state="held",
-                        date=hold_dates[company],
-                        note=self.env._(
-                            "The email waits for the call: it goes on %(date)s "
-                            "unless the call is logged before.",
-                            date=fields.Date.to_string(hold_dates[company]),
-                        ),
-                    )
-                vals_list.append(vals)
-        dispatches = self.env["relance.dispatch"].create(vals_list)
-        held = dispatches.filtered(lambda d: d.state == "held")
-        for channel, channel_dispatches in (
-            (dispatches - held).grouped("channel").items()
-        ):
-            self.env[handlers[channel]]._relance_send(channel_dispatches)
-        # No call could be planned (limit of calls reached): no need to wait.
-        no_call = dispatches.filtered(
-            lambda d: d.channel == "phone" and d.state == "failed"
-        ).partner_id
-        unheld = held.filtered(lambda d: d.partner_id in no_call)
-        if unheld:
-            unheld.write(
-                {
-                    "state": "draft",
-                    "date": fields.Date.context_today(self),
-                    "note": False,
-                }
-            )
-            self.env[handlers["email"]]._relance_send(unheld)
-        # A handler may send a replacement (a letter when there is no email).
-        events.invalidate_recordset(["dispatch_ids"])
-        dispatches |= events.dispatch_ids
-        self._relance_settle_events(events, dispatches)
-        self._relance_log_chatter(dispatches)
-        self._relance_close_validation_activities(events)
-        return dispatches
-
-    @api.model
-    def _relance_call_first(self, partner, events, channels):
-        """Does the email of these events wait for the call? For a customer
-        who prefers the phone, on courtesy and reminder steps that call."""
-        return partner.relance_preferred_channel == "phone" and all(
-            event.kind in CALL_FIRST_KINDS and "phone" in channels[event]
-            for event in events
-        )
-
-    @api.model
-    def _relance_hold_date(self, company):
-        """Day the email of a call-first customer goes when the call planned
-        now is not logged: the call day + 2 call days (a call on Thursday
-        leaves Thursday and Friday to call, the email goes on Monday)."""
-        call_day, _slots = company._relance_call_day()
-        return company._relance_next_call_day(call_day, CALL_FIRST_WAIT_DAYS)
-
+    # ------------------------------------------------------------------
+    # Emails waiting for a call
+    # ------------------------------------------------------------------
     @api.model
     def _relance_lock_held(self, today, closed=None, skip_partners=None):
         """Lock the waiting emails whose day has come (not on a closed day,
@@ -494,14 +747,10 @@ class RelanceEngine(models.AbstractModel):
         if skip_partners:
             domain.append(("partner_id", "not in", list(skip_partners)))
         query = self.env["relance.dispatch"]._search(domain)
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT id FROM relance_dispatch WHERE id IN (%s)
-                   ORDER BY id FOR UPDATE SKIP LOCKED""",
-                query.subselect(),
-            )
+        ids = self._relance_lock_rows(
+            "relance_dispatch", SQL("id IN (%s)", query.subselect())
         )
-        return self.env["relance.dispatch"].browse(row[0] for row in rows)
+        return self.env["relance.dispatch"].browse(ids)
 
     @api.model
     def _relance_send_held(self, today, closed=None, skip_partners=None):
@@ -548,17 +797,8 @@ class RelanceEngine(models.AbstractModel):
             events.move_id.line_ids.filtered(
                 lambda ln: ln.display_type == "payment_term"
             ).fetch(["matched_credit_ids"])
-            to_send.write({"state": "draft", "date": today, "note": False})
-            self.env[self._relance_channel_handlers()["email"]]._relance_send(to_send)
-            # and the letters that replaced emails without address
-            to_send |= self.env["relance.dispatch"].search(
-                [
-                    ("event_ids", "in", events.ids),
-                    ("date", "=", today),
-                    ("channel", "=", "letter"),
-                    ("id", "not in", to_send.ids),
-                ]
-            )
+            to_send.write({"state": "planned", "date": today, "note": False})
+            self._relance_send_dispatches(to_send)
             self._relance_settle_held(events, to_send, today)
         self._relance_log_chatter(to_send | cancelled)
         return held
@@ -653,156 +893,9 @@ class RelanceEngine(models.AbstractModel):
         self._relance_log_chatter(held)
         return held
 
-    @api.model
-    def _relance_event_channels(self, event, silent):
-        """Channels of an event's step for its customer: a customer who
-        prefers letters gets a letter instead of the email, one who prefers
-        the phone (or who did not answer the last email) gets a call too;
-        the email of a phone-first customer then waits for the call (see
-        ``_relance_call_first``)."""
-        return self._relance_step_channels(event.level_id, event.partner_id, silent)
-
-    @api.model
-    def _relance_step_channels(self, level, partner, silent):
-        """Channels of ``level`` for ``partner`` (the rule of
-        ``_relance_event_channels``, also used by the preview)."""
-        channels = level._relance_channels(partner)
-        preferred = partner.relance_preferred_channel
-        if preferred == "letter" and "email" in channels:
-            channels = [c for c in channels if c != "email"]
-            if "letter" not in channels:
-                channels.append("letter")
-        wants_call = preferred == "phone" or partner in silent
-        if wants_call and "phone" not in channels and "email" in channels:
-            channels.append("phone")
-        return channels
-
-    @api.model
-    def _relance_silent_customers(self, partners):
-        """Customers who neither paid nor answered in the N days since their
-        last reminder email (company setting): the next step adds a call."""
-        last_emails = dict(
-            self.env["relance.dispatch"]._read_group(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("channel", "=", "email"),
-                    ("state", "=", "sent"),
-                ],
-                ["partner_id"],
-                ["date:max"],
-            )
-        )
-        if not last_emails:
-            return partners.browse()
-        answers = dict(
-            self.env["mail.message"]._read_group(
-                [
-                    (
-                        "author_id.commercial_partner_id",
-                        "in",
-                        list(p.id for p in last_emails),
-                    ),
-                    ("message_type", "in", ("email", "comment")),
-                    ("model", "in", ("account.move", "res.partner")),
-                    ("date", ">=", min(last_emails.values())),
-                ],
-                ["author_id"],
-                ["date:max"],
-            )
-        )
-        answered = {
-            author.commercial_partner_id: day for author, day in answers.items()
-        }
-        today = fields.Date.context_today(self)
-        silent = partners.browse()
-        for partner, day in last_emails.items():
-            days = (
-                partner.company_id.relance_silence_days
-                or self.env.company.relance_silence_days
-            )
-            answer = answered.get(partner)
-            if (
-                days
-                and (today - day).days >= days
-                and not (answer and answer.date() >= day)
-            ):
-                silent |= partner
-        return silent
-
-    @api.model
-    def _prepare_dispatch_vals(
-        self, partner, company, currency, channel, events, recipients
-    ):
-        highest = events.level_id.sorted(
-            lambda lvl: (lvl.sequence, lvl.offset_days, lvl.id)
-        )[-1]
-        return {
-            "partner_id": partner.id,
-            "recipient_id": recipients[partner].id,
-            "company_id": company.id,
-            "currency_id": currency.id,
-            "channel": channel,
-            "level_id": highest.id,
-            "date": fields.Date.context_today(self),
-            "user_id": events[:1].user_id.id,
-            "event_ids": [fields.Command.set(events.ids)],
-        }
-
-    @api.model
-    def _relance_recipients(self, partners):
-        """{commercial partner: contact receiving reminders}, in one query."""
-        invoice_contacts = self.env["res.partner"].search(
-            [("parent_id", "in", partners.ids), ("type", "=", "invoice")], order="id"
-        )
-        first_contact = {}
-        for contact in invoice_contacts:
-            first_contact.setdefault(contact.parent_id, contact)
-        return {
-            partner: partner.relance_contact_id or first_contact.get(partner) or partner
-            for partner in partners
-        }
-
-    @api.model
-    def _relance_settle_events(self, events, dispatches):
-        """An event is sent when a message of its step reached the customer
-        (or its internal action was done), failed otherwise, with the reasons."""
-        by_event = {}
-        for dispatch in dispatches:
-            for event in dispatch.event_ids:
-                by_event.setdefault(event, []).append(dispatch)
-        sent, failed_notes = self.env["relance.event"], {}
-        for event in events:
-            event_dispatches = by_event.get(event, [])
-            # An email waiting for the call is not sent yet, nor failed.
-            held = [d for d in event_dispatches if d.state == "held"]
-            active = [d for d in event_dispatches if d.state != "held"]
-            customer = [d for d in active if d.channel in CUSTOMER_CHANNELS]
-            deciding = customer or active
-            main = next((d for d in deciding if d.state == "sent"), None)
-            if not main and held:
-                # the call made the step; its message follows
-                main = next((d for d in active if d.state == "sent"), None)
-            event.dispatch_id = main or (deciding[0] if deciding else False)
-            event.mail_id = event.dispatch_id.mail_id
-            if held:
-                event.message_date = max(d.date for d in held)
-            if main:
-                sent |= event
-                # What could not go out, what was done instead, what waits.
-                notes = [
-                    d.note for d in event_dispatches if d.state in ("failed", "held")
-                ]
-                if any(notes):
-                    event.note = "\n".join(note for note in notes if note)
-            else:
-                notes = [d.note for d in event_dispatches if d.note]
-                failed_notes[event] = "\n".join(notes) or self.env._(
-                    "No channel of this step could be used."
-                )
-        sent.write({"state": "sent"})
-        for event, note in failed_notes.items():
-            event.write({"state": "failed", "note": note})
-
+    # ------------------------------------------------------------------
+    # Chatter and validation
+    # ------------------------------------------------------------------
     @api.model
     def _relance_log_chatter(self, dispatches):
         """A note on every invoice and customer concerned, in one batch each."""

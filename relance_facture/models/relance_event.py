@@ -123,9 +123,7 @@ class RelanceEvent(models.Model):
             raise UserError(
                 self.env._("Only steps waiting for validation can be validated.")
             )
-        engine = self.env["relance.engine"].sudo()
-        engine._relance_check_events(drafts.sudo())
-        engine._relance_send_events(drafts.sudo())
+        self.env["relance.engine"].sudo()._relance_validate_events(drafts.sudo())
         return True
 
     def action_cancel(self):
@@ -157,7 +155,7 @@ class RelanceEvent(models.Model):
         failed = self.filtered(lambda e: e.state == "failed")
         if failed != self or not failed:
             raise UserError(self.env._("Only failed steps can be sent again."))
-        self.env["relance.engine"]._relance_send_events(failed)
+        self.env["relance.engine"]._relance_retry_events(failed)
         still = failed.filtered(lambda e: e.state == "failed")
         return {
             "type": "ir.actions.client",

@@ -149,6 +149,13 @@ class ResCompany(models.Model):
         help="No call activity is created beyond this number of calls made in "
         "the last 30 days. 0: no limit.",
     )
+    relance_max_attempts = fields.Integer(
+        string="Attempts per Failed Message",
+        default=3,
+        help="A message that failed (an email template that does not render, a "
+        "mail server down...) is tried again by the next daily runs, up to this "
+        "number of attempts in all. 0: never retried automatically.",
+    )
     relance_call_calendar_id = fields.Many2one(
         "resource.calendar",
         string="Call Hours",

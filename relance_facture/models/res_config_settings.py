@@ -96,6 +96,9 @@ class ResConfigSettings(models.TransientModel):
     relance_thank_you = fields.Boolean(
         related="company_id.relance_thank_you", readonly=False
     )
+    relance_max_attempts = fields.Integer(
+        related="company_id.relance_max_attempts", readonly=False
+    )
     relance_max_calls = fields.Integer(
         related="company_id.relance_max_calls", readonly=False
     )

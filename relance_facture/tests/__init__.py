@@ -21,3 +21,4 @@ from . import test_pay_now
 from . import test_call_hours
 from . import test_phone_first
 from . import test_reminder_rendering
+from . import test_day_plan

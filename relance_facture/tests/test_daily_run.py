@@ -254,8 +254,9 @@ class TestDailyRun(RelanceCommon):
         self.assertEqual(str(invoice.relance_due_date), "2026-03-02")
 
     def test_crash_mid_run_resumes_cleanly(self):
-        """The worker commits batch after batch: a call that crashes loses
-        only its own batch, and the next call sends exactly what is left."""
+        """The worker commits batch after batch. A channel that raises fails
+        the customers of its batch with the error instead of stopping the
+        run; the next call sends exactly what failed, once."""
         customers = [
             self._relance_customer(f"Batch {i}", f"b{i}@example.com") for i in range(4)
         ]
@@ -272,14 +273,16 @@ class TestDailyRun(RelanceCommon):
         engine = self.env["relance.engine"].with_context(cron_id=self.cron.id)
         events = self.env["relance.event"]
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
-            with self.env.cr.savepoint():
-                engine._cron_run_daily(batch_size=2)
+            engine._cron_run_daily(batch_size=2)
             self.assertEqual(len(events.search([("move_id", "in", invoices.ids)])), 2)
             with patch.object(email_cls, "_relance_send", crash):
-                with self.assertRaises(RuntimeError), self.env.cr.savepoint():
-                    engine._cron_run_daily(batch_size=2)
-            self.env.invalidate_all()
-            self.assertEqual(len(events.search([("move_id", "in", invoices.ids)])), 2)
+                engine._cron_run_daily(batch_size=2)
+            failed = events.search(
+                [("move_id", "in", invoices.ids), ("state", "=", "failed")]
+            )
+            self.assertEqual(failed.partner_id, customers[2] | customers[3])
+            for event in failed:
+                self.assertIn("mail queue unavailable", event.note)
             engine._cron_run_daily(batch_size=2)
             engine._cron_run_daily(batch_size=2)
             queued = self._new_mails.exists()
@@ -290,3 +293,4 @@ class TestDailyRun(RelanceCommon):
             )
         for invoice in invoices:
             self.assertEqual(len(invoice.relance_event_ids), 1)
+            self.assertEqual(invoice.relance_event_ids.state, "sent")

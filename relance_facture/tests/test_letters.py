@@ -247,17 +247,23 @@ class TestLetters(RelanceCommon):
             with self.subTest(step=xmlid):
                 self.assertEqual(Report._relance_tone(self.env.ref(xmlid)), tone)
 
-    def test_letter_without_postal_address_fails(self):
+    def test_letter_without_postal_address_becomes_a_call(self):
+        """No postal address: the planner plans a call instead of the letter
+        of Reminder 2, with the reason; the email still goes."""
         self.customer.write({"street": False, "zip": False, "city": False})
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(due="2026-01-20")
         with self.mock_mail_gateway(), freeze_time("2026-02-01"):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1, "the email still goes out")
-        letter = self._letters()
-        self.assertEqual(letter.state, "failed")
-        self.assertIn("No postal address", letter.note)
+        self.assertFalse(self._letters())
+        call = invoice.relance_event_ids.dispatch_ids.filtered(
+            lambda d: d.channel == "phone"
+        )
+        self.assertEqual(call.state, "sent")
+        self.assertIn("No postal address", call.note)
         self.assertEqual(invoice.relance_event_ids.state, "sent")
+        self.assertEqual(invoice.relance_event_ids.channel, "email")
 
     def test_letter_in_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")

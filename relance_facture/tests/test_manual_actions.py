@@ -66,7 +66,7 @@ class TestManualActions(RelanceCommon):
             [(ln.partner_id, ln.channel, ln.level_names, ln.move_ids) for ln in lines],
             [
                 (self.customer, "email", "Reminder 1", invoice),
-                (nomail, "email", "Reminder 1", silent),
+                (nomail, "letter", "Reminder 1", silent),
             ],
         )
         self.assertEqual(lines[0].recipient_id, self.customer)
@@ -102,7 +102,7 @@ class TestManualActions(RelanceCommon):
             sorted(channels),
             [("Lettres", "letter"), ("Téléphone", "email"), ("Téléphone", "phone")],
         )
-        self.assertIn("waits two call days", channels[("Téléphone", "email")])
+        self.assertIn("waits for the call", channels[("Téléphone", "email")])
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
             self._relance_run()
             self.assertFalse(self._new_mails, "the letter, and the email waits")

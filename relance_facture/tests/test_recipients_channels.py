@@ -69,14 +69,15 @@ class TestRecipientsChannels(RelanceCommon):
             self.assertMailMail(self.customer, "outgoing", content=other.name)
         event = invoice.relance_event_ids
         self.assertEqual(event.state, "sent")
-        self.assertEqual(event.channel, "email")
+        # the history tells the channel that carried the step: the letter
+        self.assertEqual(event.channel, "letter")
         self.assertIn(
             "No email address for Sans Mail: a letter was prepared instead", event.note
         )
         dispatches = event.dispatch_ids
         self.assertEqual(
             sorted(dispatches.mapped(lambda d: (d.channel, d.state))),
-            [("email", "failed"), ("letter", "sent")],
+            [("letter", "sent")],
         )
         self.assertEqual(event.dispatch_id.channel, "letter")
         self.assertFalse(self._call_activities(nomail), "a letter, not a call")
@@ -86,9 +87,9 @@ class TestRecipientsChannels(RelanceCommon):
             self._relance_run()
             self.assertFalse(self._new_mails)
         self.assertEqual(len(invoice.relance_event_ids), 1)
-        self.assertEqual(len(invoice.relance_event_ids.dispatch_ids), 2)
+        self.assertEqual(len(invoice.relance_event_ids.dispatch_ids), 1)
 
-    def test_no_email_nor_address_failed_event_and_call_activity(self):
+    def test_no_email_nor_address_call_activity_instead(self):
         nomail = self._relance_customer(
             "Sans Mail",
             False,
@@ -107,7 +108,7 @@ class TestRecipientsChannels(RelanceCommon):
             )
             self.assertMailMail(self.customer, "outgoing", content=other.name)
         event = invoice.relance_event_ids
-        self.assertEqual(event.state, "failed")
+        self.assertEqual((event.state, event.channel), ("sent", "phone"))
         self.assertIn("No email address nor postal address", event.note)
         self.assertFalse(
             self.env["relance.dispatch"].search([("channel", "=", "letter")])
@@ -116,7 +117,7 @@ class TestRecipientsChannels(RelanceCommon):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.env.user)
         self.assertIn(invoice.name, activity.note)
-        self.assertIn("no email address", activity.note)
+        self.assertIn("No email address", activity.note)
         # the step is not retried the next day
         with self.mock_mail_gateway(), freeze_time("2026-01-24"):
             self._relance_run()

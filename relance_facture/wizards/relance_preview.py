@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-from ..models.relance_engine import CALL_FIRST_KINDS
 from ..models.relance_event import CHANNELS
 
 
@@ -23,82 +22,65 @@ class RelancePreview(models.TransientModel):
 
     @api.model
     def _relance_preview_vals(self, moves, today):
-        """One line per customer, company, currency and channel, as the
-        engine would group them."""
-        engine = self.env["relance.engine"]
-        plans = moves._relance_plan(today)
-        due = {m: p.due_step for m, p in plans.items() if p.due_step}
-        levels = self.env["relance.level"].browse({s.key for s in due.values()})
-        level_by_id = {lvl.id: lvl for lvl in levels}
-        recipients = engine._relance_recipients(
-            self.env["account.move"].concat(*due).commercial_partner_id
-        )
-        handlers = engine._relance_channel_handlers()
-        silent = engine._relance_silent_customers(
-            self.env["account.move"].concat(*due).commercial_partner_id
-        )
-        groups = {}
-        for move, step in due.items():
-            level = level_by_id[step.key]
-            # the customer's preferred channel applies, as in the run
-            channels = [
-                c
-                for c in engine._relance_step_channels(
-                    level, move.commercial_partner_id, silent
-                )
-                if c in handlers
-            ]
-            if not step.auto_send:
-                channels = ["validation"]
-            partner = move.commercial_partner_id
-            for channel in channels:
-                key = (partner, move.company_id, move.currency_id, channel)
-                groups.setdefault(key, []).append((move, level))
-        vals_list = []
-        for (partner, company, currency, channel), items in groups.items():
-            moves_of_line = self.env["account.move"].concat(*(m for m, _lvl in items))
-            recipient = recipients[partner]
-            vals_list.append(
-                {
-                    "partner_id": partner.id,
-                    "recipient_id": recipient.id,
-                    "company_id": company.id,
-                    "currency_id": currency.id,
-                    "channel": channel,
-                    "level_names": ", ".join(sorted({lvl.name for _m, lvl in items})),
-                    "move_ids": [fields.Command.set(moves_of_line.ids)],
-                    "amount_residual": sum(moves_of_line.mapped("amount_residual")),
-                    "warning": self._relance_line_warning(
-                        channel, recipient, [lvl for _m, lvl in items]
-                    ),
-                }
+        """The day's plan of ``moves``, as the run writes it: the planner
+        runs in a savepoint that is rolled back, and each planned dispatch
+        (and each step waiting for validation) becomes a line."""
+        savepoint = self.env.cr.savepoint()
+        try:
+            events, dispatches = self.env["relance.planner"]._relance_plan_moves(
+                moves, today
             )
+            vals_list = [self._relance_dispatch_line_vals(d) for d in dispatches]
+            waiting = events.filtered(lambda e: not e.level_id.auto_send)
+            for (partner, company, currency), group in waiting.grouped(
+                lambda e: (e.partner_id, e.company_id, e.currency_id)
+            ).items():
+                vals_list.append(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "currency_id": currency.id,
+                        "channel": "validation",
+                        "level_names": ", ".join(
+                            sorted(set(group.level_id.mapped("name")))
+                        ),
+                        "move_ids": [fields.Command.set(group.move_id.ids)],
+                        "amount_residual": sum(group.mapped("amount_residual")),
+                        "warning": "\n".join(filter(None, group.mapped("note")))
+                        or False,
+                    }
+                )
+        finally:
+            # nothing of the plan stays: the run writes it anew
+            savepoint.close(rollback=True)
         return vals_list
 
     @api.model
-    def _relance_line_warning(self, channel, recipient, levels=()):
-        if channel == "email" and not recipient.email:
-            return self.env._(
-                "No email address: a call activity will be created instead."
-            )
-        if (
-            channel == "email"
-            and recipient.commercial_partner_id.relance_preferred_channel == "phone"
-            and all(lvl.kind in CALL_FIRST_KINDS for lvl in levels)
-        ):
-            return self.env._(
-                "Prefers the phone: the email waits two call days and goes only "
-                "if the call is not logged."
-            )
-        return False
+    def _relance_dispatch_line_vals(self, dispatch):
+        notes = [dispatch.note, *dispatch.event_ids.mapped("note")]
+        return {
+            "partner_id": dispatch.partner_id.id,
+            "recipient_id": dispatch.recipient_id.id,
+            "company_id": dispatch.company_id.id,
+            "currency_id": dispatch.currency_id.id,
+            "channel": dispatch.channel,
+            "state": dispatch.state,
+            "date": dispatch.date,
+            "level_names": ", ".join(
+                sorted(set(dispatch.event_ids.level_id.mapped("name")))
+            ),
+            "move_ids": [fields.Command.set(dispatch.event_ids.move_id.ids)],
+            "amount_residual": sum(dispatch.event_ids.mapped("amount_residual")),
+            "warning": "\n".join(dict.fromkeys(n for n in notes if n)) or False,
+        }
 
     @api.model
     def action_open_preview(self, moves=None):
         today = fields.Date.context_today(self)
         engine = self.env["relance.engine"]
+        closed, unmatched = engine._relance_day_filters(today)
         if moves is None:
             moves = self.env["account.move"].search(engine._relance_due_domain(today))
-        unmatched = engine._relance_unmatched_credits()
         skipped = moves.filtered(lambda m: m.commercial_partner_id.id in unmatched)
         warnings = [
             w for w in (c._relance_bank_warning(today) for c in moves.company_id) if w
@@ -107,16 +89,14 @@ class RelancePreview(models.TransientModel):
             f"{partner.name}: {unmatched[partner.id]}"
             for partner in skipped.commercial_partner_id
         ]
-        closed = moves.company_id.filtered(
-            lambda c: not c._relance_is_sending_day(today)
-        )
+        closed = closed & moves.company_id
         warnings += [
             self.env._(
                 "%(company)s: no reminder goes out today (closed day).", company=c.name
             )
             for c in closed
         ]
-        moves -= skipped
+        moves = moves - skipped - moves.filtered(lambda m: m.company_id in closed)
         preview = self.create(
             {
                 "date": today,

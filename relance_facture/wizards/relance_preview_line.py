@@ -13,6 +13,13 @@ class RelancePreviewLine(models.TransientModel):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     channel = fields.Selection(PREVIEW_CHANNELS, readonly=True)
+    state = fields.Selection(
+        [("planned", "Planned"), ("held", "Waiting for the Call")],
+        readonly=True,
+        help="Waiting for the Call: the email goes on its date unless the call "
+        "is logged before.",
+    )
+    date = fields.Date(readonly=True, help="Day the message goes.")
     level_names = fields.Char(string="Steps", readonly=True)
     move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     amount_residual = fields.Monetary(string="Amount Claimed", readonly=True)

@@ -1,0 +1,538 @@
+"""The day's plan, written as records.
+
+For the invoices due today the planner decides which step each takes (one
+``relance.event`` per invoice and step) and which messages carry them: one
+``relance.dispatch`` per customer, company, currency and channel, in state
+``planned`` (or ``held``: the email of a phone-first customer waits for the
+call). Preferences and fallbacks are decided here, with their reason: no
+email address -> letter -> call, no mobile -> no SMS, call limit reached ->
+no call. The engine only sends planned rows; the preview shows the same rows
+and rolls them back.
+"""
+
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+
+from ..tools import ladder
+
+_logger = logging.getLogger(__name__)
+
+CUSTOMER_CHANNELS = ("email", "sms", "letter", "formal_notice")
+# A customer who prefers the phone gets the call of these steps first; their
+# email waits this many call days for the call to be logged.
+CALL_FIRST_KINDS = ("pre_due", "reminder")
+CALL_FIRST_WAIT_DAYS = 2
+
+
+class RelancePlanner(models.AbstractModel):
+    _name = "relance.planner"
+    _description = "Dunning Planner"
+
+    # ------------------------------------------------------------------
+    # Steps of the invoices
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_plan_invoices(self, moves, today, force=False):
+        """Plan every invoice of ``moves`` for ``today``: {move: ladder.Plan}.
+
+        ``force`` ("send now") takes the next step even if its day or the
+        minimum gap has not come yet.
+        """
+        result = {}
+        steps_cache = {}
+        for move in moves:
+            if not move._relance_can_remind(today):
+                continue
+            profile = move.relance_profile_id
+            if profile not in steps_cache:
+                steps_cache[profile] = [
+                    lvl._relance_step() for lvl in profile.level_ids
+                ]
+            events = move._relance_cycle_events()
+            done_keys, one_step = self._relance_done_levels(move, profile)
+            one_step = one_step or move.relance_resume_one_step
+            # Steps planned in this transaction and not yet sent count as
+            # messages of today: a second pass never adds another one.
+            sent = move.relance_event_ids.filtered(
+                lambda e: e.state in ("sent", "draft")
+                and (e.state == "sent" or e.level_id.auto_send)
+                and e.level_id._relance_is_customer_facing()
+            )
+            steps = steps_cache[profile]
+            if move._relance_plan_line():
+                # the customer agreed on the dates: no courtesy reminder
+                steps = [step for step in steps if step.kind != ladder.PRE_DUE]
+            plan = ladder.plan(
+                steps,
+                due_date=move.relance_due_date,
+                today=today,
+                done_keys=done_keys,
+                one_step=one_step,
+                pending=any(
+                    e.state == "draft" and not e.level_id.auto_send for e in events
+                ),
+                last_message_date=max(
+                    (e.message_date or e.date for e in sent), default=None
+                ),
+                min_gap_days=move.company_id.relance_min_gap_days,
+                residual=move.amount_residual_signed,
+                small_threshold=profile._relance_small_amount_threshold(
+                    move.company_id
+                ),
+            )
+            if force and not plan.due_step and plan.next_step:
+                plan = ladder.Plan(plan.next_step, plan.next_step, today)
+            result[move] = plan
+        return result
+
+    @api.model
+    def _relance_done_levels(self, move, profile):
+        """Steps of ``profile`` behind ``move``. After a change of profile,
+        the steps done under the old one count for the steps of the same rank
+        of the new one (nothing is sent again), and until a first step of the
+        new profile is done the invoice moves one step at a time."""
+        events = move._relance_cycle_events()
+        done = events.level_id
+        foreign = events.filtered(
+            lambda e: e.state != "cancelled" and e.level_id.profile_id != profile
+        )
+        if not foreign:
+            return done.ids, False
+        reached = max(
+            ladder.rank(e.level_id.kind, e.level_id.reminder_number) for e in foreign
+        )
+        carried = profile.level_ids.filtered(
+            lambda lvl: ladder.rank(lvl.kind, lvl.reminder_number) <= reached
+        )
+        own = events.filtered(lambda e: e.level_id.profile_id == profile)
+        return (done | carried).ids, not own
+
+    @api.model
+    def _relance_gap_refusals(self, moves, today):
+        """Invoices whose next step, sent now, would come closer than the
+        company's minimum gap to the last message: {move: last message day}."""
+        plans = self._relance_plan_invoices(moves, today, force=True)
+        refusals = {}
+        for move, plan in plans.items():
+            step = plan.due_step
+            if not step or not step.customer_facing:
+                continue
+            sent = move.relance_event_ids.filtered(
+                lambda e: e.state == "sent" and e.level_id._relance_is_customer_facing()
+            )
+            last = max((e.message_date or e.date for e in sent), default=None)
+            gap = move.company_id.relance_min_gap_days
+            if last and gap and (today - last).days < gap:
+                refusals[move] = last
+        return refusals
+
+    # ------------------------------------------------------------------
+    # The day's plan
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_plan_moves(self, moves, today, force=False):
+        """Plan today's steps of ``moves`` (locked by the caller).
+
+        Returns (events, dispatches): the new events (``draft``; those of
+        steps that wait for validation stay so) and the dispatches planned
+        for the others. A call that falls due with the message of the day is
+        planned the same day (second pass), so a re-run has nothing left.
+        """
+        events = self._relance_plan_steps(moves, today, force=force)
+        again = events.move_id.filtered(
+            lambda m: m.relance_next_date and m.relance_next_date <= today
+        )
+        if again and not force:
+            events |= self._relance_plan_steps(again, today)
+        waiting = events.filtered(lambda e: not e.level_id.auto_send)
+        dispatches = self._relance_plan_dispatches(events - waiting, today)
+        return events, dispatches
+
+    @api.model
+    def _relance_plan_steps(self, moves, today, force=False):
+        # Re-read after the lock: an invoice paid since sends nothing.
+        moves.invalidate_recordset()
+        moves.relance_event_ids.invalidate_recordset()
+        broken = moves._relance_mark_broken_promises(today)
+        plans = self._relance_plan_invoices(moves, today, force=force)
+        due = {move: plan.due_step for move, plan in plans.items() if plan.due_step}
+        if not due:
+            return self.env["relance.event"]
+        events = self._relance_create_events(due, today)
+        events.move_id.filtered("relance_resume_one_step").write(
+            {"relance_resume_one_step": False}
+        )
+        for event in events.filtered(lambda e: e.move_id in broken):
+            event.note = self.env._(
+                "After the promise to pay of %(date)s, not kept.",
+                date=fields.Date.to_string(event.move_id.relance_promise_broken),
+            )
+        self.env["relance.engine"]._relance_replan(events.move_id)
+        return events
+
+    @api.model
+    def _relance_create_events(self, due, today):
+        """One draft event per (invoice, step); a step another transaction
+        recorded meanwhile is skipped, never sent twice."""
+        admin = self.env.ref("base.user_admin")
+        vals_list = [
+            self._prepare_event_vals(move, step, today, admin)
+            for move, step in due.items()
+        ]
+        Event = self.env["relance.event"]
+        try:
+            # no flush on release: the invoices' plan is recomputed once, at the end
+            with self.env.cr.savepoint(flush=False):
+                events = Event.create(vals_list)
+                events.flush_model()
+                return events
+        except psycopg2.IntegrityError:
+            _logger.info("Dunning steps recorded concurrently; creating one by one.")
+        events = Event
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    events |= Event.create(vals)
+            except psycopg2.IntegrityError:
+                continue
+        return events
+
+    @api.model
+    def _prepare_event_vals(self, move, step, today, fallback_user=None):
+        level = self.env["relance.level"].browse(step.key)
+        partner = move.commercial_partner_id
+        return {
+            "move_id": move.id,
+            "partner_id": partner.id,
+            "level_id": level.id,
+            "company_id": move.company_id.id,
+            "currency_id": move.currency_id.id,
+            "channel": level._relance_main_channel(),
+            "date": today,
+            "state": "draft",
+            "user_id": partner._relance_responsible(move.company_id, fallback_user).id,
+            "amount_residual": move.amount_residual,
+            "due_date": move.relance_due_date,
+            "days_late": max((today - move.relance_due_date).days, 0),
+            "plan_line_id": move._relance_plan_line().id,
+        }
+
+    # ------------------------------------------------------------------
+    # Messages of the steps
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_plan_dispatches(self, events, today):
+        """Plan the messages of ``events``: one dispatch per customer,
+        company, currency and channel, after the customer's preferences and
+        the fallbacks. Returns the planned (and held) dispatches; the reasons
+        of a fallback or of a channel left out are in the dispatch's and the
+        event's notes."""
+        if not events:
+            return self.env["relance.dispatch"]
+        handlers = self.env["relance.engine"]._relance_channel_handlers()
+        partners = events.partner_id
+        recipients = self._relance_recipients(partners)
+        silent = self._relance_silent_customers(partners)
+        call_limited = self._relance_call_limited(events)
+        messaged = self._relance_messaged_today(events, today)
+        event_notes = {}
+        vals_list = []
+        hold_dates = {}
+        for (partner, company, currency), group in events.grouped(
+            lambda e: (e.partner_id, e.company_id, e.currency_id)
+        ).items():
+            recipient = recipients[partner]
+            routes = {}  # channel -> {event: reason or None}
+            for event in group:
+                channels = self._relance_step_channels(event.level_id, partner, silent)
+                for channel, reason in self._relance_route(
+                    channels,
+                    recipient,
+                    company,
+                    event.user_id,
+                    (partner, company) in call_limited,
+                ):
+                    if channel is None:
+                        event_notes.setdefault(event, []).append(reason)
+                        continue
+                    if channel not in handlers:
+                        continue
+                    if (partner, company, currency, channel) in messaged:
+                        event_notes.setdefault(event, []).append(
+                            self._relance_messaged_note(channel)
+                        )
+                        continue
+                    routes.setdefault(channel, {}).setdefault(event, reason)
+            phone_planned = "phone" in routes
+            for channel, by_event in routes.items():
+                channel_events = self.env["relance.event"].concat(*by_event)
+                vals = self._prepare_dispatch_vals(
+                    partner, company, currency, channel, channel_events, recipient
+                )
+                reasons = sorted({r for r in by_event.values() if r})
+                if reasons:
+                    vals["note"] = "\n".join(reasons)
+                if (
+                    channel == "email"
+                    and phone_planned
+                    and self._relance_call_first(partner, channel_events)
+                ):
+                    if company not in hold_dates:
+                        hold_dates[company] = self._relance_hold_date(company)
+                    vals.update(
+                        state="held",
+                        date=hold_dates[company],
+                        note=self.env._(
+                            "The email waits for the call: it goes on %(date)s "
+                            "unless the call is logged before.",
+                            date=fields.Date.to_string(hold_dates[company]),
+                        ),
+                    )
+                vals_list.append(vals)
+        for event, notes in event_notes.items():
+            event.note = "\n".join(filter(None, [event.note, *notes]))
+        dispatches = self.env["relance.dispatch"].create(vals_list)
+        self._relance_set_event_channels(events, dispatches)
+        return dispatches
+
+    @api.model
+    def _relance_route(self, channels, recipient, company, user, call_limited):
+        """[(channel, reason)] of a step's ``channels`` for ``recipient``:
+        the fallbacks with their reason, ``(None, reason)`` for a channel
+        left out. No email -> letter -> call; no postal address -> call."""
+        Letter = self.env["relance.channel.letter"]
+        has_address = Letter._relance_has_postal_address(recipient)
+        name = recipient.display_name
+        limit_note = self.env._(
+            "%(count)s calls to %(customer)s in the last 30 days: no further call.",
+            count=company.relance_max_calls,
+            customer=recipient.commercial_partner_id.name,
+        )
+
+        def to_call(reason):
+            if call_limited:
+                return (None, f"{reason} {limit_note}")
+            return ("phone", reason)
+
+        routes = []
+        for channel in channels:
+            if channel == "email" and not recipient.email:
+                if has_address:
+                    reason = self.env._(
+                        "No email address for %(recipient)s: a letter was prepared "
+                        "instead.",
+                        recipient=name,
+                    )
+                    routes.append(("letter", reason))
+                else:
+                    reason = self.env._(
+                        "No email address nor postal address for %(recipient)s: a "
+                        "call activity was created for %(user)s instead.",
+                        recipient=name,
+                        user=user.name,
+                    )
+                    routes.append(to_call(reason))
+            elif channel == "letter" and not has_address:
+                reason = self.env._(
+                    "No postal address for %(recipient)s: a call activity was "
+                    "created for %(user)s instead of the letter.",
+                    recipient=name,
+                    user=user.name,
+                )
+                routes.append(to_call(reason))
+            elif channel == "sms" and not (
+                recipient.mobile or recipient.commercial_partner_id.mobile
+            ):
+                reason = self.env._(
+                    "No mobile number for %(recipient)s: no SMS.", recipient=name
+                )
+                routes.append((None, reason))
+            elif channel == "phone" and call_limited:
+                routes.append((None, limit_note))
+            else:
+                routes.append((channel, None))
+        return routes
+
+    @api.model
+    def _relance_set_event_channels(self, events, dispatches):
+        """An event's channel is the main one of its planned messages (a
+        letter when the email fell back to it)."""
+        by_event = {}
+        for dispatch in dispatches:
+            for event in dispatch.event_ids:
+                by_event.setdefault(event, []).append(dispatch.channel)
+        for event in events:
+            channels = by_event.get(event)
+            if not channels:
+                continue
+            customer = [c for c in channels if c in CUSTOMER_CHANNELS]
+            order = event.level_id._relance_channels()
+            main = min(
+                customer or channels,
+                key=lambda c: order.index(c) if c in order else len(order),
+            )
+            if event.channel != main:
+                event.channel = main
+
+    @api.model
+    def _relance_messaged_today(self, events, today):
+        """{(customer, company, currency, channel)} already sent (or being
+        sent) today: at most one message per customer, channel and day."""
+        rows = self.env["relance.dispatch"]._read_group(
+            [
+                ("partner_id", "in", events.partner_id.ids),
+                ("date", "=", today),
+                ("state", "in", ("planned", "sent")),
+                ("channel", "in", CUSTOMER_CHANNELS),
+            ],
+            ["partner_id", "company_id", "currency_id", "channel"],
+        )
+        return set(rows)
+
+    @api.model
+    def _relance_messaged_note(self, channel):
+        label = dict(
+            self.env["relance.dispatch"]
+            ._fields["channel"]
+            ._description_selection(self.env)
+        )[channel]
+        return self.env._(
+            "Not sent by %(channel)s: the customer already received a message "
+            "by %(channel)s today.",
+            channel=label,
+        )
+
+    @api.model
+    def _relance_step_channels(self, level, partner, silent):
+        """Channels of ``level`` for ``partner``: a customer who prefers
+        letters gets a letter instead of the email, one who prefers the phone
+        (or who did not answer the last email) gets a call too."""
+        channels = level._relance_channels(partner)
+        preferred = partner.relance_preferred_channel
+        if preferred == "letter" and "email" in channels:
+            channels = [c for c in channels if c != "email"]
+            if "letter" not in channels:
+                channels.append("letter")
+        wants_call = preferred == "phone" or partner in silent
+        if wants_call and "phone" not in channels and "email" in channels:
+            channels.append("phone")
+        return channels
+
+    @api.model
+    def _relance_call_first(self, partner, events):
+        """Does the email of these events wait for the call? For a customer
+        who prefers the phone, on courtesy and reminder steps."""
+        return partner.relance_preferred_channel == "phone" and all(
+            event.kind in CALL_FIRST_KINDS for event in events
+        )
+
+    @api.model
+    def _relance_hold_date(self, company):
+        """Day the email of a call-first customer goes when the call planned
+        now is not logged: the call day + 2 call days (a call on Thursday
+        leaves Thursday and Friday to call, the email goes on Monday)."""
+        call_day, _slots = company._relance_call_day()
+        return company._relance_next_call_day(call_day, CALL_FIRST_WAIT_DAYS)
+
+    @api.model
+    def _relance_call_limited(self, events):
+        """{(customer, company)} already called as many times as the
+        company that reminds allows in 30 days."""
+        counts = self.env["relance.channel.phone"]._relance_call_counts(
+            events.partner_id
+        )
+        return {
+            (event.partner_id, event.company_id)
+            for event in events
+            if event.company_id.relance_max_calls
+            and counts.get(event.partner_id.id, 0) >= event.company_id.relance_max_calls
+        }
+
+    @api.model
+    def _relance_silent_customers(self, partners):
+        """Customers who neither paid nor answered in the N days since their
+        last reminder email (company setting): the next step adds a call."""
+        last_emails = dict(
+            self.env["relance.dispatch"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("channel", "=", "email"),
+                    ("state", "=", "sent"),
+                ],
+                ["partner_id"],
+                ["date:max"],
+            )
+        )
+        if not last_emails:
+            return partners.browse()
+        answers = dict(
+            self.env["mail.message"]._read_group(
+                [
+                    (
+                        "author_id.commercial_partner_id",
+                        "in",
+                        list(p.id for p in last_emails),
+                    ),
+                    ("message_type", "in", ("email", "comment")),
+                    ("model", "in", ("account.move", "res.partner")),
+                    ("date", ">=", min(last_emails.values())),
+                ],
+                ["author_id"],
+                ["date:max"],
+            )
+        )
+        answered = {
+            author.commercial_partner_id: day for author, day in answers.items()
+        }
+        today = fields.Date.context_today(self)
+        silent = partners.browse()
+        for partner, day in last_emails.items():
+            days = (
+                partner.company_id.relance_silence_days
+                or self.env.company.relance_silence_days
+            )
+            answer = answered.get(partner)
+            if (
+                days
+                and (today - day).days >= days
+                and not (answer and answer.date() >= day)
+            ):
+                silent |= partner
+        return silent
+
+    @api.model
+    def _prepare_dispatch_vals(
+        self, partner, company, currency, channel, events, recipient
+    ):
+        highest = events.level_id.sorted(
+            lambda lvl: (lvl.sequence, lvl.offset_days, lvl.id)
+        )[-1]
+        return {
+            "partner_id": partner.id,
+            "recipient_id": recipient.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "channel": channel,
+            "level_id": highest.id,
+            "date": fields.Date.context_today(self),
+            "user_id": events[:1].user_id.id,
+            "state": "planned",
+            "event_ids": [fields.Command.set(events.ids)],
+        }
+
+    @api.model
+    def _relance_recipients(self, partners):
+        """{commercial partner: contact receiving reminders}, in one query."""
+        invoice_contacts = self.env["res.partner"].search(
+            [("parent_id", "in", partners.ids), ("type", "=", "invoice")], order="id"
+        )
+        first_contact = {}
+        for contact in invoice_contacts:
+            first_contact.setdefault(contact.parent_id, contact)
+        return {
+            partner: partner.relance_contact_id or first_contact.get(partner) or partner
+            for partner in partners
+        }

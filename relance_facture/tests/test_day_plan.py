@@ -1,6 +1,12 @@
+from unittest.mock import patch
+
+import psycopg2
+import psycopg2.errors
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, tagged
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.sms.tests.common import SMSCase
 
@@ -496,3 +502,48 @@ class TestDayPlan(RelanceCommon, SMSCase):
             lambda d: d.partner_id == phone_first and d.channel == "email"
         )
         self.assertEqual(held.state, "held")
+
+    # ------------------------------------------------------------------
+    # Concurrency guards
+    # ------------------------------------------------------------------
+    def test_database_refuses_a_second_message_of_the_day(self):
+        """The last guard when a manual send races the run: one message per
+        customer, company, currency, channel and day."""
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(self.customer, due=DUE)
+        self._run()
+        dispatch = invoice.relance_event_ids.dispatch_id
+        self.assertEqual((dispatch.channel, dispatch.state), ("email", "sent"))
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            dispatch.copy({"event_ids": [], "state": "planned"})
+        # a failed or cancelled message does not hold the day
+        dispatch.copy({"event_ids": [], "state": "failed"})
+
+    def test_rows_changed_since_the_snapshot_are_skipped(self):
+        """Under REPEATABLE READ, locking a row another transaction changed
+        since this one began raises a serialization failure: the run locks
+        the other rows one by one and leaves that one to its next call."""
+        with freeze_time("2026-01-01"):
+            invoices = self._two_invoices()
+        changed = invoices[0]
+        engine = self.env["relance.engine"]
+        real_execute = type(self.env).execute_query
+
+        def execute_query(env, query):
+            text = query.code if hasattr(query, "code") else str(query)
+            if "FOR UPDATE SKIP LOCKED" in text and (
+                "WHERE id =" not in text or changed.id in query.params
+            ):
+                raise psycopg2.errors.SerializationFailure("concurrent update")
+            return real_execute(env, query)
+
+        with patch.object(type(self.env), "execute_query", execute_query):
+            locked = engine._relance_lock_rows(
+                "account_move",
+                SQL("id IN %s", tuple(m.id for m in invoices)),
+            )
+        self.assertEqual(locked, [invoices[1].id])

@@ -94,6 +94,8 @@ class TestWorkspace(RelanceCommon):
                 "channel": "letter",
                 "state": "sent",
                 "printed": True,
+                # one letter a day per customer: this one went yesterday
+                "date": fields.Date.subtract(today, days=1),
             }
         )
 

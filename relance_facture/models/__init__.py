@@ -16,7 +16,11 @@ from . import account_move_promise
 from . import account_move_actions
 from . import relance_channel
 from . import relance_planner
+from . import relance_planner_channels
 from . import relance_engine
+from . import relance_engine_housekeeping
+from . import relance_engine_held
+from . import relance_engine_retry
 from . import relance_channel_email
 from . import relance_channel_phone
 from . import relance_channel_sms

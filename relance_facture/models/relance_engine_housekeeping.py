@@ -1,0 +1,131 @@
+# pylint: disable=consider-merging-classes-inherited
+"""The daily run's side duties: thank-you emails, unmatched payments,
+statuses of invoices that became late, prescription warnings."""
+
+from odoo import api, fields, models
+
+
+class RelanceEngine(models.AbstractModel):
+    _inherit = "relance.engine"
+
+    @api.model
+    def _relance_thank_payers(self):
+        """A thank-you email for the reminded invoices paid since the last
+        run, in companies that ask for it (once per invoice)."""
+        moves = self.env["account.move"].search(
+            [
+                ("company_id.relance_thank_you", "=", True),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("paid", "in_payment")),
+                ("relance_thanked", "=", False),
+                ("relance_event_ids.state", "=", "sent"),
+            ]
+        )
+        if not moves:
+            return
+        template = self.env.ref("relance_facture.mail_template_relance_thank_you")
+        template.with_context(mail_notify_force_send=False).send_mail_batch(
+            moves.ids, email_layout_xmlid="mail.mail_notification_light"
+        )
+        moves.write({"relance_thanked": True})
+
+    @api.model
+    def _relance_unmatched_credits(self):
+        """{customer id: reason} for the customers with an incoming payment or
+        a credit note not yet matched (companies that check the bank): they
+        may have paid already, so they are not reminded. One grouped query."""
+        companies = self.env["res.company"].search([("relance_bank_check", "=", True)])
+        if not companies:
+            return {}
+        rows = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "in", companies.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        )
+        # Odoo 18 can also keep a payment without journal entry until the bank
+        # statement comes: such a payment is not matched either.
+        rows += [
+            (partner, -amount)
+            for partner, amount in self.env["account.payment"]._read_group(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("partner_type", "=", "customer"),
+                    ("payment_type", "=", "inbound"),
+                    ("state", "=", "in_process"),
+                    ("move_id", "=", False),
+                ],
+                ["partner_id"],
+                ["amount_company_currency_signed:sum"],
+            )
+        ]
+        return {
+            partner.commercial_partner_id.id: self.env._(
+                "Not reminded: %(amount)s received or credited and not yet matched "
+                "with invoices.",
+                amount=partner.env.company.currency_id.format(-amount),
+            )
+            for partner, amount in rows
+            if partner
+        }
+
+    @api.model
+    def _relance_refresh_states(self, today):
+        """Invoices that became late since yesterday show it, even before
+        their first reminder."""
+        moves = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._relance_open_domain(),
+                ("relance_state", "in", ("not_due", "courtesy", "paused", "plan")),
+                ("relance_due_date", "<", today),
+            ]
+        )
+        self.env.add_to_compute(moves._fields["relance_state"], moves)
+
+    @api.model
+    def _relance_warn_prescriptions(self, today):
+        """Three months before a claim expires, an activity for the person in
+        charge of the customer (once per invoice)."""
+        moves = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._relance_open_domain(),
+                ("relance_prescription_warned", "=", False),
+                ("relance_prescription_date", "<=", fields.Date.add(today, months=3)),
+            ]
+        )
+        if not moves:
+            return
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("account.move")
+        admin = self.env.ref("base.user_admin")
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": move.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": move.commercial_partner_id._relance_responsible(
+                        move.company_id, admin
+                    ).id,
+                    "date_deadline": today,
+                    "summary": self.env._(
+                        "Claim expires on %(date)s",
+                        date=fields.Date.to_string(move.relance_prescription_date),
+                    ),
+                    "note": self.env._(
+                        "The claim of %(invoice)s expires on %(date)s: act before "
+                        "(formal notice, injonction de payer, acknowledgement of "
+                        "debt).",
+                        invoice=move.name,
+                        date=fields.Date.to_string(move.relance_prescription_date),
+                    ),
+                }
+                for move in moves
+            ]
+        )
+        moves.write({"relance_prescription_warned": True})

@@ -234,6 +234,43 @@ class TestDayPlan(RelanceCommon, SMSCase):
             ["Archivé SARL", "Jean Client", "Martin SA", "Martin SA", "Sans Pays"],
         )
 
+    def test_other_company_invoice_reminded_by_its_company(self):
+        """An invoice of another company of the database goes out in its own
+        message, from that company and in its currency; the first company's
+        run is not disturbed."""
+        other_company = self.setup_other_company(name="Other Co")["company"]
+        other_company.write(
+            {"email": "other@example.com", "relance_business_days": False}
+        )
+        with freeze_time("2026-01-01"):
+            ours = self._relance_invoice(self.customer, due=DUE)
+            theirs = (
+                self.env["account.move"]
+                .with_company(other_company)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "invoice_date": "2025-12-21",
+                        "invoice_date_due": DUE,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "Service", "price_unit": 800, "tax_ids": []}
+                            )
+                        ],
+                    }
+                )
+            )
+            theirs.action_post()
+        mails = self._run()
+        self.assertEqual(len(mails), 2)
+        mine, other = ours.relance_event_ids, theirs.relance_event_ids
+        self.assertEqual((mine.state, other.state), ("sent", "sent"))
+        self.assertEqual(other.company_id, other_company)
+        self.assertEqual(other.dispatch_id.company_id, other_company)
+        self.assertEqual(other.dispatch_id.currency_id, other_company.currency_id)
+        self.assertNotEqual(mine.mail_id, other.mail_id)
+
     # ------------------------------------------------------------------
     # Drafts follow the invoice
     # ------------------------------------------------------------------

@@ -358,6 +358,7 @@ class RelanceEngine(models.AbstractModel):
         for dispatch in dispatches:
             for event in dispatch.event_ids:
                 by_event.setdefault(event, []).append(dispatch)
+        sent_ids = []
         for event in events:
             event_dispatches = by_event.get(event, [])
             # An email waiting for the call is not sent yet, nor failed.
@@ -372,32 +373,29 @@ class RelanceEngine(models.AbstractModel):
             dispatch = main or (deciding[0] if deciding else None)
             notes = [event.note] + [d.note for d in event_dispatches]
             note = "\n".join(dict.fromkeys(n for n in notes if n)) or False
-            vals = {
-                "dispatch_id": dispatch.id if dispatch else False,
-                "mail_id": dispatch.mail_id.id if dispatch else False,
-            }
+            # field by field, only what changes: one UPDATE per field for the
+            # batch at flush, not one write (and its triggers) per event
+            if dispatch and event.dispatch_id != dispatch:
+                event.dispatch_id = dispatch
+            if dispatch and event.mail_id != dispatch.mail_id:
+                event.mail_id = dispatch.mail_id
             if held:
-                vals["message_date"] = max(d.date for d in held)
+                event.message_date = max(d.date for d in held)
+            if dispatch and event.channel != dispatch.channel:
+                event.channel = dispatch.channel
             if main:
-                vals.update(state="sent", channel=main.channel, note=note)
+                sent_ids.append(event.id)
+                if note != (event.note or False):
+                    event.note = note
             else:
-                vals.update(
-                    state="failed",
-                    note=note or self.env._("No channel of this step could be used."),
+                event.write(
+                    {
+                        "state": "failed",
+                        "note": note
+                        or self.env._("No channel of this step could be used."),
+                    }
                 )
-                if dispatch:
-                    vals["channel"] = dispatch.channel
-            event.write(vals)
-
-    @api.model
-    def _relance_replan(self, moves):
-        """Recompute next step and status now (the day may have changed
-        what the stored plan said)."""
-        for fname in ("relance_next_level_id", "relance_next_date", "relance_state"):
-            self.env.add_to_compute(moves._fields[fname], moves)
-        moves.flush_recordset(
-            ["relance_next_level_id", "relance_next_date", "relance_state"]
-        )
+        events.browse(sent_ids).write({"state": "sent"})
 
     # ------------------------------------------------------------------
     # Sending

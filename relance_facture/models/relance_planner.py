@@ -142,9 +142,7 @@ class RelancePlanner(models.AbstractModel):
         planned the same day (second pass), so a re-run has nothing left.
         """
         events = self._relance_plan_steps(moves, today, force=force)
-        again = events.move_id.filtered(
-            lambda m: m.relance_next_date and m.relance_next_date <= today
-        )
+        again = self._relance_more_due_today(events, today)
         if again and not force:
             events |= self._relance_plan_steps(again, today)
         waiting = events.filtered(lambda e: not e.level_id.auto_send)
@@ -170,8 +168,24 @@ class RelancePlanner(models.AbstractModel):
                 "After the promise to pay of %(date)s, not kept.",
                 date=fields.Date.to_string(event.move_id.relance_promise_broken),
             )
-        self.env["relance.engine"]._relance_replan(events.move_id)
         return events
+
+    @api.model
+    def _relance_more_due_today(self, events, today):
+        """Invoices of ``events`` whose ladder has a later step dated today
+        or before (a call falling due with the message): only they are
+        planned a second time."""
+        move_ids = []
+        for event in events:
+            level, due = event.level_id, event.move_id.relance_due_date
+            rank = (level.sequence, level.offset_days, level.id)
+            if due and any(
+                (later.sequence, later.offset_days, later.id) > rank
+                and fields.Date.add(due, days=later.offset_days) <= today
+                for later in level.profile_id.level_ids
+            ):
+                move_ids.append(event.move_id.id)
+        return self.env["account.move"].browse(move_ids)
 
     @api.model
     def _relance_create_events(self, due, today):

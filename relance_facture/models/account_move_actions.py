@@ -68,20 +68,21 @@ class AccountMove(models.Model):
                 invoices, today
             )
             if too_soon:
+                lines = [
+                    self.env._(
+                        "%(invoice)s: last message on %(date)s",
+                        invoice=move.name,
+                        date=fields.Date.to_string(day),
+                    )
+                    for move, day in too_soon.items()
+                ]
                 raise UserError(
                     self.env._(
                         "Too soon after the last reminder (minimum %(days)s days "
                         "between two messages):\n%(invoices)s\nUse Force Send Now "
                         "to send anyway.",
                         days=invoices.company_id[:1].relance_min_gap_days,
-                        invoices="\n".join(
-                            self.env._(
-                                "%(invoice)s: last message on %(date)s",
-                                invoice=move.name,
-                                date=fields.Date.to_string(day),
-                            )
-                            for move, day in too_soon.items()
-                        ),
+                        invoices="\n".join(lines),
                     )
                 )
         events = engine._relance_run_moves(invoices, force=True)

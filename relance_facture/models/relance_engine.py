@@ -397,6 +397,16 @@ class RelanceEngine(models.AbstractModel):
                 )
         events.browse(sent_ids).write({"state": "sent"})
 
+    @api.model
+    def _relance_replan(self, moves):
+        """Recompute next step and status now (the day may have changed
+        what the stored plan said)."""
+        for fname in ("relance_next_level_id", "relance_next_date", "relance_state"):
+            self.env.add_to_compute(moves._fields[fname], moves)
+        moves.flush_recordset(
+            ["relance_next_level_id", "relance_next_date", "relance_state"]
+        )
+
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------

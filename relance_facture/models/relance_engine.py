@@ -26,6 +26,8 @@ _logger = logging.getLogger(__name__)
 DONE_STATES = ("sent", "failed", "cancelled")
 # Longest error text kept in the history.
 ERROR_NOTE_SIZE = 500
+# Batches of customers tried when another transaction holds a batch.
+LOCK_ROUNDS = 5
 
 
 class RelanceEngine(models.AbstractModel):
@@ -137,26 +139,37 @@ class RelanceEngine(models.AbstractModel):
         if exclude:
             domain.append(("id", "not in", exclude.ids))
         query = self.env["account.move"]._search(domain)
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT commercial_partner_id FROM account_move WHERE id IN (%s)
-                   GROUP BY commercial_partner_id ORDER BY commercial_partner_id
-                   LIMIT %s""",
-                query.subselect(),
-                limit,
+        # Customers whose invoices are all held by another transaction (a
+        # second worker, a payment) are passed over for the next ones, so that
+        # a call does not report "nothing done" while work remains.
+        passed = []
+        for _round in range(LOCK_ROUNDS):
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT commercial_partner_id FROM account_move
+                       WHERE id IN (%s) AND NOT commercial_partner_id = ANY(%s)
+                       GROUP BY commercial_partner_id ORDER BY commercial_partner_id
+                       LIMIT %s""",
+                    query.subselect(),
+                    passed,
+                    limit,
+                )
             )
-        )
-        if not rows:
-            return self.env["account.move"]
-        ids = self._relance_lock_rows(
-            "account_move",
-            SQL(
-                "id IN (%s) AND commercial_partner_id IN %s",
-                query.subselect(),
-                tuple(row[0] for row in rows),
-            ),
-        )
-        return self.env["account.move"].browse(ids)
+            if not rows:
+                break
+            customers = [row[0] for row in rows]
+            ids = self._relance_lock_rows(
+                "account_move",
+                SQL(
+                    "id IN (%s) AND commercial_partner_id IN %s",
+                    query.subselect(),
+                    tuple(customers),
+                ),
+            )
+            if ids:
+                return self.env["account.move"].browse(ids)
+            passed += customers
+        return self.env["account.move"]
 
     @api.model
     def _relance_lock_rows(self, table, condition):

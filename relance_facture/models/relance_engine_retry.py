@@ -77,7 +77,19 @@ class RelanceEngine(models.AbstractModel):
             to_send |= dispatch
         if not to_send:
             return to_send
-        to_send.write({"state": "planned", "date": today})
+        for dispatch in to_send:
+            # the error of the last attempt stays in the history, as such
+            error = dispatch.note or ""
+            earlier = self.env._(
+                "Attempt %(count)s failed: %(reason)s",
+                count=dispatch.attempt_count,
+                reason=error,
+            )
+            dispatch.write({"state": "planned", "date": today, "note": earlier})
+            for event in dispatch.event_ids.filtered(
+                lambda e, err=error: err and err in (e.note or "")
+            ):
+                event.note = event.note.replace(error, earlier)
         events = to_send.event_ids
         self._relance_send_dispatches(to_send)
         self._relance_settle_events(events, events.dispatch_ids)

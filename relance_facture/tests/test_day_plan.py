@@ -116,6 +116,7 @@ class TestDayPlan(RelanceCommon, SMSCase):
         mails = self._run("2026-01-24")
         self.assertEqual(mails.recipient_ids, self.customer)
         self.assertEqual(dispatch.state, "sent")
+        self.assertTrue(dispatch.note.startswith("Attempt 2 failed:"), dispatch.note)
         self.assertEqual(event.state, "sent")
         self.assertEqual(len(broken.relance_event_ids), 1)
         self.assertFalse(self._run("2026-01-25"), "nothing is sent twice")
@@ -584,3 +585,22 @@ class TestDayPlan(RelanceCommon, SMSCase):
                 SQL("id IN %s", tuple(m.id for m in invoices)),
             )
         self.assertEqual(locked, [invoices[1].id])
+
+    def test_customers_held_by_another_transaction_are_passed_over(self):
+        """When every invoice of a batch's customers is held by another
+        transaction, the call takes the next customers instead of reporting
+        that nothing was done."""
+        invoices = self._two_invoices()
+        engine_cls = type(self.env["relance.engine"])
+        real_lock = engine_cls._relance_lock_rows
+        held = invoices[0]
+
+        def lock_rows(engine, table, condition):
+            ids = real_lock(engine, table, condition)
+            return [i for i in ids if i != held.id]
+
+        with patch.object(engine_cls, "_relance_lock_rows", lock_rows):
+            moves = self.env["relance.engine"]._relance_lock_due_moves(
+                self._day(R1_DAY), 1
+            )
+        self.assertEqual(moves, invoices[1])

@@ -26,6 +26,14 @@ _logger = logging.getLogger(__name__)
 DONE_STATES = ("sent", "failed", "cancelled")
 # Longest error text kept in the history.
 ERROR_NOTE_SIZE = 500
+# Stored fields of invoices computed from their events.
+EVENT_FOLLOWERS = (
+    "relance_level_id",
+    "relance_last_date",
+    "relance_next_level_id",
+    "relance_next_date",
+    "relance_state",
+)
 # Batches of customers tried when another transaction holds a batch.
 LOCK_ROUNDS = 5
 
@@ -228,8 +236,14 @@ class RelanceEngine(models.AbstractModel):
     def _relance_process_moves(self, moves, today):
         """Plan today's steps of the locked invoices, then send the plan;
         returns the new events."""
-        events, dispatches = self._relance_plan_isolated(moves, today)
-        self._relance_deliver(events, dispatches)
+        # The invoices' dunning fields follow their events: they are computed
+        # once, after the sending, rather than after the plan (events in
+        # draft) and again after the sending.
+        followers = [moves._fields[fname] for fname in EVENT_FOLLOWERS]
+        with self.env.protecting(followers, moves):
+            events, dispatches = self._relance_plan_isolated(moves, today)
+            self._relance_deliver(events, dispatches, replan=False)
+        self._relance_replan(moves)
         return events
 
     @api.model
@@ -277,7 +291,7 @@ class RelanceEngine(models.AbstractModel):
             _logger.warning("Dunning: could not log the plan failure", exc_info=True)
 
     @api.model
-    def _relance_deliver(self, events, dispatches):
+    def _relance_deliver(self, events, dispatches, replan=True):
         """Send planned ``dispatches`` of the new ``events`` and record the
         outcome: validation requests for the steps that wait, the events'
         states, the chatter notes."""
@@ -290,7 +304,8 @@ class RelanceEngine(models.AbstractModel):
         self._relance_settle_events(events - waiting, dispatches)
         self._relance_log_chatter(dispatches)
         self._relance_close_validation_activities(events - waiting)
-        self._relance_replan(events.move_id)
+        if replan:
+            self._relance_replan(events.move_id)
         return dispatches
 
     @api.model
@@ -414,11 +429,9 @@ class RelanceEngine(models.AbstractModel):
     def _relance_replan(self, moves):
         """Recompute next step and status now (the day may have changed
         what the stored plan said)."""
-        for fname in ("relance_next_level_id", "relance_next_date", "relance_state"):
+        for fname in EVENT_FOLLOWERS:
             self.env.add_to_compute(moves._fields[fname], moves)
-        moves.flush_recordset(
-            ["relance_next_level_id", "relance_next_date", "relance_state"]
-        )
+        moves.flush_recordset(list(EVENT_FOLLOWERS))
 
     # ------------------------------------------------------------------
     # Sending

@@ -166,16 +166,29 @@ class RelanceEngine(models.AbstractModel):
             if not rows:
                 break
             customers = [row[0] for row in rows]
-            ids = self._relance_lock_rows(
-                "account_move",
-                SQL(
-                    "id IN (%s) AND commercial_partner_id IN %s",
-                    query.subselect(),
-                    tuple(customers),
-                ),
+            condition = SQL(
+                "id IN (%s) AND commercial_partner_id IN %s",
+                query.subselect(),
+                tuple(customers),
             )
+            ids = self._relance_lock_rows("account_move", condition)
+            # a customer of whom another transaction holds some invoices is
+            # left to it: one customer's day is planned by one transaction
+            wanted = self.env.execute_query(
+                SQL(
+                    "SELECT id, commercial_partner_id FROM account_move WHERE %s",
+                    condition,
+                )
+            )
+            locked = set(ids)
+            split = {partner for move_id, partner in wanted if move_id not in locked}
+            ids = [
+                move_id
+                for move_id, partner in wanted
+                if partner not in split and move_id in locked
+            ]
             if ids:
-                return self.env["account.move"].browse(ids)
+                return self.env["account.move"].browse(sorted(ids))
             passed += customers
         return self.env["account.move"]
 
@@ -299,14 +312,48 @@ class RelanceEngine(models.AbstractModel):
             lambda e: e.state == "draft" and not e.level_id.auto_send
         )
         if waiting:
-            self._relance_request_validation(waiting)
+            self._relance_per_customer(
+                waiting, "partner_id", self._relance_request_validation
+            )
         self._relance_send_dispatches(dispatches)
         self._relance_settle_events(events - waiting, dispatches)
-        self._relance_log_chatter(dispatches)
-        self._relance_close_validation_activities(events - waiting)
+        self._relance_per_customer(dispatches, "partner_id", self._relance_log_chatter)
+        self._relance_per_customer(
+            events - waiting, "partner_id", self._relance_close_validation_activities
+        )
         if replan:
             self._relance_replan(events.move_id)
         return dispatches
+
+    @api.model
+    def _relance_per_customer(self, records, customer_field, function):
+        """``function(records)`` for the batch, or customer by customer when
+        it raises: activities and chatter notes of one customer (another
+        transaction subscribing the same follower...) never stop the run.
+        What still fails is left out, and logged."""
+        if not records:
+            return
+        try:
+            with self.env.cr.savepoint():
+                function(records)
+            return
+        except Exception:  # pylint: disable=broad-except
+            _logger.warning(
+                "Dunning: %s failed for a batch; customer by customer.",
+                function.__name__,
+                exc_info=True,
+            )
+        for partner, group in records.grouped(customer_field).items():
+            try:
+                with self.env.cr.savepoint():
+                    function(group)
+            except Exception:  # pylint: disable=broad-except
+                _logger.warning(
+                    "Dunning: %s failed for customer %s",
+                    function.__name__,
+                    partner.id,
+                    exc_info=True,
+                )
 
     @api.model
     def _relance_send_dispatches(self, dispatches):

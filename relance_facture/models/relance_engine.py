@@ -193,6 +193,21 @@ class RelanceEngine(models.AbstractModel):
         return self.env["account.move"]
 
     @api.model
+    def _relance_lock_dispatches(self, domain, closed=None, skip_partners=None):
+        """Lock the dispatches of ``domain`` the run may send today (not of
+        a company closed today, nor of a customer with unmatched payments)."""
+        domain = list(domain)
+        if closed:
+            domain.append(("company_id", "not in", closed.ids))
+        if skip_partners:
+            domain.append(("partner_id", "not in", list(skip_partners)))
+        query = self.env["relance.dispatch"]._search(domain)
+        ids = self._relance_lock_rows(
+            "relance_dispatch", SQL("id IN (%s)", query.subselect())
+        )
+        return self.env["relance.dispatch"].browse(ids)
+
+    @api.model
     def _relance_lock_rows(self, table, condition):
         """Ids of the rows of ``table`` matching ``condition`` (an SQL),
         locked for this transaction: the one place dunning locks work.

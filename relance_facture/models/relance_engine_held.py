@@ -19,16 +19,9 @@ class RelanceEngine(models.AbstractModel):
         """Lock the waiting emails whose day has come (not on a closed day,
         not for a customer with unmatched payments); emails locked by another
         run are left to it, so none goes twice."""
-        domain = [("state", "=", "held"), ("date", "<=", today)]
-        if closed:
-            domain.append(("company_id", "not in", closed.ids))
-        if skip_partners:
-            domain.append(("partner_id", "not in", list(skip_partners)))
-        query = self.env["relance.dispatch"]._search(domain)
-        ids = self._relance_lock_rows(
-            "relance_dispatch", SQL("id IN (%s)", query.subselect())
+        return self._relance_lock_dispatches(
+            [("state", "=", "held"), ("date", "<=", today)], closed, skip_partners
         )
-        return self.env["relance.dispatch"].browse(ids)
 
     @api.model
     def _relance_send_held(self, today, closed=None, skip_partners=None):

@@ -22,18 +22,9 @@ class RelanceEngine(models.AbstractModel):
             ("state", "=", "failed"),
             ("date", ">=", fields.Date.subtract(today, days=30)),
         ]
-        if closed:
-            domain.append(("company_id", "not in", closed.ids))
-        if skip_partners:
-            domain.append(("partner_id", "not in", list(skip_partners)))
-        query = self.env["relance.dispatch"]._search(domain)
-        ids = self._relance_lock_rows(
-            "relance_dispatch", SQL("id IN (%s)", query.subselect())
-        )
-        failed = (
-            self.env["relance.dispatch"]
-            .browse(ids)
-            .filtered(lambda d: d.attempt_count < d.company_id.relance_max_attempts)
+        failed = self._relance_lock_dispatches(domain, closed, skip_partners)
+        failed = failed.filtered(
+            lambda d: d.attempt_count < d.company_id.relance_max_attempts
         )
         return self._relance_retry_dispatches(failed, today)
 

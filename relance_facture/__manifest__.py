@@ -15,6 +15,7 @@
         "sms",
     ],
     "data": [
+        "security/relance_facture_groups.xml",
         "security/relance_facture_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",

@@ -12,13 +12,14 @@
 # Environment: RELANCE_REQUIRE_ODOO=1 makes a missing Odoo a failure instead of
 # a skip; RELANCE_ADDON_PARENT=DIR tests DIR/relance_facture instead of the
 # repository's; RELANCE_REBUILD_TEMPLATE=1 rebuilds the template database;
-# RELANCE_ODOO_TIMEOUT=SECONDS bounds the Odoo run (default 3600).
+# RELANCE_ODOO_TIMEOUT=SECONDS bounds the Odoo run (default 3600);
+# RELANCE_TEST_LOG=FILE writes Odoo's output there (default var/log/odoo-tests.log).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export RELANCE_ADDON_PARENT=$ADDON_PARENT
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 static=1 odoo=1 keep_db="" tags="/$ADDON"
 while [ $# -gt 0 ]; do
@@ -144,20 +145,20 @@ BANNER
   local tmpl db log rc counts
   tmpl=$(ensure_template nodemo) || { odoo_fail "no template database"; return; }
   db=relance_test_$(date +%Y%m%d_%H%M%S)_$$
-  log=$VAR/log/odoo-tests.log
+  log=${RELANCE_TEST_LOG:-$VAR/log/odoo-tests.log}
   drop_db "$db"
   # An interrupted run leaves no database behind.
   trap 'drop_db "$db"; exit 130' INT TERM
   copy_db "$tmpl" "$db" || { odoo_fail "cannot copy $tmpl"; return; }
-  say "Installing $ADDON and running its tests in $db (log: var/log/odoo-tests.log)"
+  say "Installing $ADDON and running its tests in $db (log: ${log#"$ROOT"/})"
   timeout --foreground "${RELANCE_ODOO_TIMEOUT:-3600}" "$PYTHON" -m odoo -d "$db" \
     --addons-path="$ODOO_ADDONS,$ADDON_PARENT" -i "$ADDON" --test-tags "$tags" \
     --without-demo=all --stop-after-init --log-level=test \
     --http-interface=127.0.0.1 --http-port="$(free_port)" >"$log" 2>&1
   rc=$?
   [ "$rc" = 124 ] && say "FAILED: Odoo timed out after ${RELANCE_ODOO_TIMEOUT:-3600}s"
-  "$PYTHON" "$ROOT/scripts/odoo_test_log.py" "$log" "$rc" "$VAR/log/odoo-counts"
-  read -r counts <"$VAR/log/odoo-counts" || counts="0 1 0"
+  "$PYTHON" "$ROOT/scripts/odoo_test_log.py" "$log" "$rc" "$log.counts"
+  read -r counts <"$log.counts" || counts="0 1 0"
   read -r o_pass o_fail o_skip <<<"$counts"
   trap - INT TERM
   if [ -n "$keep_db" ]; then

@@ -14,7 +14,7 @@ class RelancePaymentPlanLine(models.Model):
         "relance.payment.plan", required=True, ondelete="cascade", index=True
     )
     partner_id = fields.Many2one(related="plan_id.partner_id")
-    company_id = fields.Many2one(related="plan_id.company_id")
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="plan_id.currency_id")
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True)

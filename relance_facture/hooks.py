@@ -17,7 +17,7 @@ def pre_init_hook(env):
             )
         )
     env.cr.execute(
-        "ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS relance_stage varchar"
+        "ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS relance_stage jsonb"
     )
 
 

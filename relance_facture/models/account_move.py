@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools import ladder
 
@@ -43,17 +44,23 @@ class AccountMove(models.Model):
         store=True,
         readonly=False,
         copy=False,
+        check_company=True,
         help="The customer's profile when the invoice entered dunning; can be "
         "changed for this invoice only.",
+        groups="base.group_user",
     )
     relance_excluded = fields.Boolean(
-        string="Excluded from Dunning", copy=False, tracking=True
+        string="Excluded from Dunning",
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
     )
     relance_dispute = fields.Boolean(
         string="Disputed",
         copy=False,
         tracking=True,
         help="Dunning stops for this invoice until the dispute is cleared.",
+        groups="base.group_user",
     )
     relance_dispute_type = fields.Selection(
         [
@@ -64,18 +71,23 @@ class AccountMove(models.Model):
         ],
         string="Dispute Type",
         copy=False,
+        groups="base.group_user",
     )
-    relance_dispute_reason = fields.Char(string="Dispute Reason", copy=False)
+    relance_dispute_reason = fields.Char(
+        string="Dispute Reason", copy=False, groups="base.group_user"
+    )
     relance_resume_one_step = fields.Boolean(
         copy=False,
         help="Set when dunning resumes after a dispute or a promise: the next run "
         "sends the next step only, not a catch-up to the highest.",
+        groups="base.group_user",
     )
     relance_promise_broken = fields.Date(
         string="Promise Not Kept",
         copy=False,
         readonly=True,
         help="Date of the last promise to pay that was not kept.",
+        groups="base.group_user",
     )
     relance_dispute_date = fields.Date(
         string="Disputed Since",
@@ -83,62 +95,82 @@ class AccountMove(models.Model):
         store=True,
         copy=False,
         help="Day the dispute was recorded; the workspace lists new disputes.",
+        groups="base.group_user",
     )
     relance_promise_date = fields.Date(
         string="Promised Payment Date",
         copy=False,
         tracking=True,
         help="Dunning pauses until this date plus the grace period.",
+        groups="base.group_user",
     )
     relance_event_ids = fields.One2many(
-        "relance.event", "move_id", string="Dunning History", copy=False
+        "relance.event",
+        "move_id",
+        string="Dunning History",
+        copy=False,
+        groups="base.group_user",
     )
     relance_plan_id = fields.Many2one(
         "relance.payment.plan",
         string="Payment Plan",
         copy=False,
         readonly=True,
+        check_company=True,
         index="btree_not_null",
         tracking=True,
         help="The payment plan agreed for this invoice: dunning follows the "
         "dates of its instalments.",
+        groups="base.group_user",
     )
     relance_plan_line_ids = fields.One2many(
-        related="relance_plan_id.line_ids", string="Instalments"
+        related="relance_plan_id.line_ids",
+        string="Instalments",
+        groups="base.group_user",
     )
-    relance_plan_state = fields.Selection(related="relance_plan_id.state")
+    relance_plan_state = fields.Selection(
+        related="relance_plan_id.state", groups="base.group_user"
+    )
     relance_due_date = fields.Date(
         string="Dunning Due Date",
         compute="_compute_relance_due_date",
         store=True,
         help="J: the due date of the earliest unpaid instalment.",
+        groups="base.group_user",
     )
     relance_level_id = fields.Many2one(
         "relance.level",
         string="Last Dunning Step",
         compute="_compute_relance_level_id",
         store=True,
+        groups="base.group_user",
     )
     relance_last_date = fields.Date(
-        string="Last Dunning Date", compute="_compute_relance_level_id", store=True
+        string="Last Dunning Date",
+        compute="_compute_relance_level_id",
+        store=True,
+        groups="base.group_user",
     )
     relance_next_level_id = fields.Many2one(
         "relance.level",
         string="Next Dunning Step",
         compute="_compute_relance_next",
         store=True,
+        groups="base.group_user",
     )
     relance_next_date = fields.Date(
         string="Next Dunning Date",
         compute="_compute_relance_next",
         store=True,
         index=True,
+        groups="base.group_user",
     )
     relance_prescription_date = fields.Date(
         string="Claim Expires On",
         compute="_compute_relance_prescription_date",
         store=True,
         help="5 years from the due date for professionals, 2 years for consumers.",
+        groups="base.group_user",
     )
     relance_penalty_invoice_id = fields.Many2one(
         "account.move",
@@ -146,29 +178,38 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="The invoice of the penalties and indemnity of this invoice.",
+        groups="base.group_user",
     )
     relance_penalty_origin_ids = fields.One2many(
         "account.move",
         "relance_penalty_invoice_id",
         string="Penalised Invoices",
         readonly=True,
+        groups="base.group_user",
     )
-    relance_prescription_warned = fields.Boolean(copy=False, readonly=True)
-    relance_thanked = fields.Boolean(copy=False, readonly=True)
+    relance_prescription_warned = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
+    relance_thanked = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     relance_answer_ids = fields.Many2many(
         "mail.message",
         compute="_compute_relance_answer_ids",
         string="Customer Answers",
         help="What the customer wrote about this invoice (emails, portal).",
+        groups="base.group_user",
     )
     relance_payment_term_warning = fields.Char(
-        compute="_compute_relance_payment_term_warning"
+        compute="_compute_relance_payment_term_warning", groups="base.group_user"
     )
     relance_partner_chronic = fields.Boolean(
-        related="commercial_partner_id.relance_chronic", string="Chronic Late Payer"
+        related="commercial_partner_id.relance_chronic",
+        string="Chronic Late Payer",
+        groups="base.group_user",
     )
     relance_partner_reason = fields.Char(
-        related="commercial_partner_id.relance_profile_reason"
+        related="commercial_partner_id.relance_profile_reason", groups="base.group_user"
     )
     relance_state = fields.Selection(
         RELANCE_STATES,
@@ -176,6 +217,7 @@ class AccountMove(models.Model):
         compute="_compute_relance_state",
         store=True,
         index=True,
+        groups="base.group_user",
     )
 
     # ---- Computes ----
@@ -322,6 +364,24 @@ class AccountMove(models.Model):
             move.relance_payment_term_warning = move._relance_payment_term_excess()
 
     # ---- CRUD ----
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_relance_history(self):
+        # the dunning history of an invoice is kept: cancel the invoice instead
+        reminded = (
+            self.env["relance.event"]
+            .sudo()
+            .search([("move_id", "in", self.ids)])
+            .move_id
+        )
+        if reminded:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s went through dunning: cancel the invoice instead of "
+                    "deleting it, the dunning history is kept.",
+                    invoices=", ".join(reminded.mapped("display_name")),
+                )
+            )
+
     def write(self, vals):
         # EXTENDS account: clearing a dispute resumes dunning one step at a time
         if vals.get("relance_dispute") is False:

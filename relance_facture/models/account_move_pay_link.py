@@ -13,12 +13,14 @@ class AccountMove(models.Model):
         help="The link of reminders: Odoo's payment page of the invoice when a "
         "payment provider accepts its payment, else the invoice on the customer "
         "portal (with its access token).",
+        groups="base.group_user",
     )
     relance_pay_online = fields.Boolean(
         compute="_compute_relance_pay_url",
         string="Payable Online",
         help="A payment provider accepts the payment of this invoice on the "
         "customer portal.",
+        groups="base.group_user",
     )
 
     @api.depends(

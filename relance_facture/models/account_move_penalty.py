@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, formatLang
 
 from ..tools import penalty
+from .relance_access import check_relance_manager
 
 
 class AccountMove(models.Model):
@@ -19,14 +20,18 @@ class AccountMove(models.Model):
         compute="_compute_relance_penalty_amount",
         help="Penalties to today (or to the payment date), L441-10 C. com.; "
         "legal interest from the formal notice for consumers.",
+        groups="base.group_user",
     )
     relance_indemnity_amount = fields.Monetary(
         string="Recovery Indemnity",
         compute="_compute_relance_penalty_amount",
         help="40 EUR per invoice paid late, professionals only (D441-5 C. com.).",
+        groups="base.group_user",
     )
     relance_penalty_note = fields.Char(
-        string="Penalty Basis", compute="_compute_relance_penalty_amount"
+        string="Penalty Basis",
+        compute="_compute_relance_penalty_amount",
+        groups="base.group_user",
     )
 
     def _compute_relance_penalty_amount(self):
@@ -189,6 +194,7 @@ class AccountMove(models.Model):
     def _relance_create_penalty_invoices(self, on_date=None):
         """Draft customer invoices (one per customer and currency) claiming
         the penalties and indemnities of these invoices, without VAT."""
+        check_relance_manager(self.env)
         details = self._relance_penalty_details(on_date)
         todo = self.filtered(
             lambda m: not m.relance_penalty_invoice_id

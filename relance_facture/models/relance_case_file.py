@@ -3,6 +3,7 @@ import io
 import zipfile
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class RelanceCaseFile(models.AbstractModel):
@@ -14,11 +15,15 @@ class RelanceCaseFile(models.AbstractModel):
     _description = "Dunning Case File"
 
     @api.model
-    def _relance_default_moves(self, partner):
-        """The customer's unpaid invoices that went through dunning."""
+    def _relance_default_moves(self, partner, company=None):
+        """The customer's unpaid invoices that went through dunning in
+        ``company`` (default: the current one): a case file is one
+        creditor's claim."""
+        company = company or self.env.company
         return self.env["account.move"].search(
             [
                 ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", company.id),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial", "in_payment")),
@@ -29,9 +34,26 @@ class RelanceCaseFile(models.AbstractModel):
 
     @api.model
     def _relance_build(self, partner, moves=None):
-        """Build the ZIP and store it on the customer; returns the attachment."""
+        """Build the ZIP of one company's invoices and store it on their
+        dunning history; returns the attachment."""
         partner = partner.commercial_partner_id
         moves = moves if moves is not None else self._relance_default_moves(partner)
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no unpaid invoice that went through dunning "
+                    "in %(company)s.",
+                    customer=partner.name,
+                    company=self.env.company.name,
+                )
+            )
+        if len(moves.company_id) > 1:
+            raise UserError(
+                self.env._(
+                    "A case file holds the invoices of one company: select the "
+                    "steps of a single company."
+                )
+            )
         events = self.env["relance.event"].search(
             [("move_id", "in", moves.ids)], order="date, id"
         )
@@ -54,21 +76,42 @@ class RelanceCaseFile(models.AbstractModel):
                 self._relance_notices_csv(notices),
             )
         today = fields.Date.context_today(self)
-        return self.env["ir.attachment"].create(
-            {
-                "name": self._relance_safe(
-                    self.env._(
-                        "Case file %(customer)s %(date)s.zip",
-                        customer=partner.name,
-                        date=fields.Date.to_string(today),
-                    )
-                ),
-                "raw": buffer.getvalue(),
-                "mimetype": "application/zip",
-                "res_model": "res.partner",
-                "res_id": partner.id,
-            }
+        holder = self._relance_holder(events)
+        # the user may read the history, not write it: the file is stored
+        # by the dunning, and read back under the holder's company rule
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self._relance_safe(
+                        self.env._(
+                            "Case file %(customer)s %(date)s.zip",
+                            customer=partner.name,
+                            date=fields.Date.to_string(today),
+                        )
+                    ),
+                    "raw": buffer.getvalue(),
+                    "mimetype": "application/zip",
+                    "res_model": holder._name,
+                    "res_id": holder.id,
+                    "company_id": moves.company_id.id,
+                }
+            )
+            .with_env(self.env)
         )
+
+    @api.model
+    def _relance_holder(self, events):
+        """The record the case file is attached to: an attachment is read by
+        whoever may read its record, and the customer is shared between
+        companies. So, like Odoo's reports stored on the document printed,
+        it goes on the last message of the history (a dispatch), else on its
+        last step (an event); both follow the company rule."""
+        dispatches = events.dispatch_ids.filtered(lambda d: d.state == "sent")
+        if dispatches:
+            return dispatches.sorted(lambda d: (d.date, d.id))[-1]
+        return events.sorted(lambda e: (e.date, e.id))[-1:]
 
     @api.model
     def _relance_download_action(self, attachment):

@@ -18,9 +18,10 @@ class RelanceChannelPhone(models.AbstractModel):
         dispatches.write({"state": "sent"})
 
     @api.model
-    def _relance_call_counts(self, partners):
-        """{customer id: calls made (call activities done) in the last 30
-        days}, in one grouped query."""
+    def _relance_call_counts(self, partners, company):
+        """{customer id: calls made for ``company`` (its call activities
+        done) in the last 30 days}, in one grouped query: another company's
+        calls do not use up this one's limit."""
         if not partners:
             return {}
         activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
@@ -31,6 +32,7 @@ class RelanceChannelPhone(models.AbstractModel):
                     ("model", "=", "res.partner"),
                     ("res_id", "in", partners.ids),
                     ("mail_activity_type_id", "=", activity_type.id),
+                    ("record_company_id", "=", company.id),
                     ("date", ">=", since),
                 ],
                 ["res_id"],
@@ -42,32 +44,43 @@ class RelanceChannelPhone(models.AbstractModel):
     def _relance_call_limit_reached(self, partners, company=None):
         """Customers already called as many times as ``company`` (default:
         the customer's, else the current one) allows in the last 30 days."""
-        counts = self._relance_call_counts(partners)
-
-        def limit(partner):
-            return (company or partner.company_id or self.env.company).relance_max_calls
-
-        return partners.filtered(lambda p: limit(p) and counts.get(p.id, 0) >= limit(p))
+        reached = partners.browse()
+        for owner, group in partners.grouped(
+            lambda p: company or p.company_id or self.env.company
+        ).items():
+            if not owner.relance_max_calls:
+                continue
+            counts = self._relance_call_counts(group, owner)
+            reached |= group.filtered(
+                lambda p, o=owner, c=counts: c.get(p.id, 0) >= o.relance_max_calls
+            )
+        return reached
 
     @api.model
     def _relance_schedule_calls(self, dispatches, reason=None):
-        """One Call activity per customer, replacing the one a previous step
-        left open, so that re-runs never stack calls. It is dated on the
-        first day with call hours not yet over, and says which hours."""
+        """One Call activity per customer and company, replacing the one a
+        previous step of that company left open, so that re-runs never stack
+        calls and one company's call never carries another's invoices. It is
+        dated on the first day with call hours not yet over, and says which
+        hours."""
         activity_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
-        partners = dispatches.partner_id
-        self.env["mail.activity"].search(
+        by_customer = dispatches.grouped(lambda d: (d.partner_id, d.company_id))
+        old = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
-                ("res_id", "in", partners.ids),
+                ("res_id", "in", dispatches.partner_id.ids),
                 ("activity_type_id", "=", activity_type.id),
+                ("relance_company_id", "in", dispatches.company_id.ids),
             ]
+        )
+        old.filtered(
+            lambda a: (a.env["res.partner"].browse(a.res_id), a.relance_company_id)
+            in by_customer
         ).unlink()
         model_id = self.env["ir.model"]._get_id("res.partner")
         call_days = {}
         vals_list = []
-        for partner, group in dispatches.grouped("partner_id").items():
-            company = group[0].company_id
+        for (partner, company), group in by_customer.items():
             if company not in call_days:
                 call_days[company] = company._relance_call_day()
             day, slots = call_days[company]
@@ -88,14 +101,11 @@ class RelanceChannelPhone(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
+                    "relance_company_id": company.id,
                     "user_id": (group[0].user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": day,
                     "summary": f"{summary}, {hours}" if hours else summary,
                     "note": notes,
                 }
             )
-        return (
-            self.env["mail.activity"]
-            .with_context(mail_activity_quick_update=True)
-            .create(vals_list)
-        )
+        return self.env["mail.activity"]._relance_create(vals_list)

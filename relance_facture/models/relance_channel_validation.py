@@ -14,23 +14,39 @@ class RelanceChannelValidation(models.AbstractModel):
 
     @api.model
     def _relance_request(self, events):
+        """One validation activity per customer and company, listing that
+        company's steps waiting for validation; it replaces the one the same
+        company left open, never another company's."""
         activity_type = self.env.ref(
             "relance_facture.mail_activity_type_relance_validate"
         )
-        partners = events.partner_id
+        partners, companies = events.partner_id, events.company_id
+        keys = set(events.grouped(lambda e: (e.partner_id, e.company_id)))
         self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
                 ("activity_type_id", "=", activity_type.id),
+                ("relance_company_id", "in", companies.ids),
             ]
+        ).filtered(
+            lambda a: (a.env["res.partner"].browse(a.res_id), a.relance_company_id)
+            in keys
         ).unlink()
         pending = self.env["relance.event"].search(
-            [("partner_id", "in", partners.ids), ("state", "=", "draft")]
+            [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "in", companies.ids),
+                ("state", "=", "draft"),
+            ]
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
-        for partner, group in pending.grouped("partner_id").items():
+        for (partner, company), group in pending.grouped(
+            lambda e: (e.partner_id, e.company_id)
+        ).items():
+            if (partner, company) not in keys:
+                continue
             lines = Markup().join(
                 Markup("<li>%s: %s</li>") % (event.move_id.name, event.level_id.name)
                 for event in group
@@ -40,6 +56,7 @@ class RelanceChannelValidation(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
+                    "relance_company_id": company.id,
                     "user_id": (group[0].user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": fields.Date.context_today(self),
                     "summary": self.env._("Dunning step to validate"),
@@ -50,11 +67,7 @@ class RelanceChannelValidation(models.AbstractModel):
                     ),
                 }
             )
-        return (
-            self.env["mail.activity"]
-            .with_context(mail_activity_quick_update=True)
-            .create(vals_list)
-        )
+        return self.env["mail.activity"]._relance_create(vals_list)
 
     @api.model
     def _relance_send(self, dispatches):
@@ -63,12 +76,13 @@ class RelanceChannelValidation(models.AbstractModel):
             "relance_facture.mail_activity_type_relance_escalation"
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+        self.env["mail.activity"]._relance_create(
             [
                 {
                     "res_model_id": model_id,
                     "res_id": dispatch.partner_id.id,
                     "activity_type_id": activity_type.id,
+                    "relance_company_id": dispatch.company_id.id,
                     "user_id": (dispatch.user_id or self.env.ref("base.user_admin")).id,
                     "date_deadline": dispatch.date,
                     "summary": self.env._("Escalate the unpaid invoices"),

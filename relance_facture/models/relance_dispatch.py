@@ -6,6 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from .relance_access import check_relance_user, check_user_writes
 from .relance_event import CHANNELS
 
 
@@ -327,9 +328,21 @@ class RelanceDispatch(models.Model):
         extension = "pdf" if report_type == "pdf" else "html"
         return f"Formal notice {self.id} - {self.partner_id.name}.{extension}"
 
+    def write(self, vals):
+        check_user_writes(self, vals, ("note",))
+        return super().write(vals)
+
+    def action_relance_print_letters(self):
+        """Print these letters as one PDF and mark them printed."""
+        self.check_access("read")
+        check_relance_user(self.env)
+        return self.env["relance.channel.letter"].sudo()._relance_print(self.sudo())
+
     def action_relance_notice_tracking(self):
         """Record how the formal notice was sent and its acknowledgement."""
         self.ensure_one()
+        self.check_access("read")
+        check_relance_user(self.env)
         return self.env["relance.notice.tracking"]._relance_open(self)
 
     def action_relance_print_notice(self):

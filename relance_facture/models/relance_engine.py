@@ -53,6 +53,9 @@ class RelanceEngine(models.AbstractModel):
         again while work remains; a manual run ("Run manually", tests) loops
         here until the day is done.
         """
+        # the scheduler runs as OdooBot; whoever triggers it, the engine
+        # writes the history, which users only read
+        self = self.sudo()  # pylint: disable=self-cls-assignment
         today = fields.Date.context_today(self)
         for company in self.env["res.company"].search([]):
             self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
@@ -80,9 +83,9 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _relance_day_filters(self, today):
-        """(companies closed today, {customer id: reason} of the customers
-        not reminded today because of unmatched payments): the run and its
-        preview apply the same."""
+        """(companies closed today, {(customer id, company id, currency id):
+        reason} of the invoices not reminded today because of unmatched
+        payments): the run and its preview apply the same."""
         closed = (
             self.env["res.company"]
             .search([])
@@ -102,8 +105,9 @@ class RelanceEngine(models.AbstractModel):
             # reminded today (by hand) gets its next steps tomorrow
             ("commercial_partner_id", "not in", self._relance_reminded_today(today)),
         ]
-        if skip_partners:
-            domain.append(("commercial_partner_id", "not in", list(skip_partners)))
+        # unmatched payments hold back their customer's invoices of that
+        # company and currency only
+        domain += self._relance_skip_domain(skip_partners, "commercial_partner_id")
         if closed:
             # a closed day sends nothing: the plan waits for the next business day
             domain.append(("company_id", "not in", closed.ids))
@@ -199,8 +203,7 @@ class RelanceEngine(models.AbstractModel):
         domain = list(domain)
         if closed:
             domain.append(("company_id", "not in", closed.ids))
-        if skip_partners:
-            domain.append(("partner_id", "not in", list(skip_partners)))
+        domain += self._relance_skip_domain(skip_partners, "partner_id")
         query = self.env["relance.dispatch"]._search(domain)
         ids = self._relance_lock_rows(
             "relance_dispatch", SQL("id IN (%s)", query.subselect())
@@ -557,27 +560,49 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _relance_close_validation_activities(self, events):
-        """Once no step of a customer waits any more, its validation
-        activity is done."""
-        partners = events.partner_id
-        if not partners:
+        """Once no step of a customer waits any more in a company, that
+        company's validation activity is done (another company's steps keep
+        theirs)."""
+        keys = set(events.grouped(lambda e: (e.partner_id, e.company_id)))
+        if not keys:
             return
-        still_waiting = (
+        still_waiting = set(
             self.env["relance.event"]
-            .search([("partner_id", "in", partners.ids), ("state", "=", "draft")])
-            .partner_id
+            .search(
+                [
+                    ("partner_id", "in", events.partner_id.ids),
+                    ("company_id", "in", events.company_id.ids),
+                    ("state", "=", "draft"),
+                ]
+            )
+            .grouped(lambda e: (e.partner_id, e.company_id))
         )
-        done = partners - still_waiting
+        done = keys - still_waiting
         if done:
             activity_type = self.env.ref(
                 "relance_facture.mail_activity_type_relance_validate"
             )
-            activities = self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", done.ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
+            activities = (
+                self.env["mail.activity"]
+                .search(
+                    [
+                        ("res_model", "=", "res.partner"),
+                        ("res_id", "in", [partner.id for partner, _c in done]),
+                        ("activity_type_id", "=", activity_type.id),
+                        (
+                            "relance_company_id",
+                            "in",
+                            [company.id for _p, company in done],
+                        ),
+                    ]
+                )
+                .filtered(
+                    lambda a: (
+                        a.env["res.partner"].browse(a.res_id),
+                        a.relance_company_id,
+                    )
+                    in done
+                )
             )
             activities.action_feedback(
                 feedback=self.env._("Dunning steps validated or cancelled.")

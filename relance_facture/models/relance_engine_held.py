@@ -135,14 +135,16 @@ class RelanceEngine(models.AbstractModel):
             event.write(vals)
 
     @api.model
-    def _relance_cancel_held(self, partners, reason):
+    def _relance_cancel_held(self, partners, reason, company=None):
         """The call was logged: the customer's waiting emails never go, and
-        the history says why."""
+        the history says why. Only those of ``company`` when given: a call
+        made for one company says nothing of the invoices of another."""
+        domain = [("partner_id", "in", partners.ids), ("state", "=", "held")]
+        if company:
+            domain.append(("company_id", "=", company.id))
         # A run sending these emails right now holds their rows: wait for it,
         # then the transaction is retried and finds them sent.
-        query = self.env["relance.dispatch"]._search(
-            [("partner_id", "in", partners.ids), ("state", "=", "held")]
-        )
+        query = self.env["relance.dispatch"]._search(domain)
         rows = self.env.execute_query(
             SQL(
                 "SELECT id FROM relance_dispatch WHERE id IN (%s) FOR UPDATE",

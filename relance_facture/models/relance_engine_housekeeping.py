@@ -3,6 +3,7 @@
 statuses of invoices that became late, prescription warnings."""
 
 from odoo import api, fields, models
+from odoo.osv import expression
 
 
 class RelanceEngine(models.AbstractModel):
@@ -31,9 +32,11 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _relance_unmatched_credits(self):
-        """{customer id: reason} for the customers with an incoming payment or
-        a credit note not yet matched (companies that check the bank): they
-        may have paid already, so they are not reminded. One grouped query."""
+        """{(customer id, company id, currency id): reason} for the customers
+        with an incoming payment or a credit note not yet matched (companies
+        that check the bank): they may have paid already, so their invoices of
+        that company and currency are not reminded; the other companies and
+        currencies go on. Two grouped queries."""
         companies = self.env["res.company"].search([("relance_bank_check", "=", True)])
         if not companies:
             return {}
@@ -45,14 +48,16 @@ class RelanceEngine(models.AbstractModel):
                 ("reconciled", "=", False),
                 ("amount_residual", "<", 0),
             ],
-            ["partner_id"],
-            ["amount_residual:sum"],
+            ["partner_id", "company_id", "currency_id"],
+            ["amount_residual_currency:sum"],
         )
         # Odoo 18 can also keep a payment without journal entry until the bank
         # statement comes: such a payment is not matched either.
         rows += [
-            (partner, -amount)
-            for partner, amount in self.env["account.payment"]._read_group(
+            (partner, company, currency, -amount)
+            for partner, company, currency, amount in self.env[
+                "account.payment"
+            ]._read_group(
                 [
                     ("company_id", "in", companies.ids),
                     ("partner_type", "=", "customer"),
@@ -60,19 +65,48 @@ class RelanceEngine(models.AbstractModel):
                     ("state", "=", "in_process"),
                     ("move_id", "=", False),
                 ],
-                ["partner_id"],
-                ["amount_company_currency_signed:sum"],
+                ["partner_id", "company_id", "currency_id"],
+                ["amount:sum"],
             )
         ]
+        totals = {}
+        for partner, company, currency, amount in rows:
+            if partner:
+                key = (partner.commercial_partner_id.id, company.id, currency)
+                totals[key] = totals.get(key, 0.0) + amount
         return {
-            partner.commercial_partner_id.id: self.env._(
+            (partner_id, company_id, currency.id): self.env._(
                 "Not reminded: %(amount)s received or credited and not yet matched "
                 "with invoices.",
-                amount=partner.env.company.currency_id.format(-amount),
+                amount=currency.format(-amount),
             )
-            for partner, amount in rows
-            if partner
+            for (partner_id, company_id, currency), amount in totals.items()
         }
+
+    @api.model
+    def _relance_unmatched_reason(self, move, unmatched):
+        """Why ``move`` is not reminded today because of an unmatched payment
+        (``unmatched`` from ``_relance_unmatched_credits``), else False."""
+        key = (move.commercial_partner_id.id, move.company_id.id, move.currency_id.id)
+        return unmatched.get(key, False)
+
+    @api.model
+    def _relance_skip_domain(self, unmatched, partner_field):
+        """Domain leaving out the records of the (customer, company, currency)
+        of ``unmatched``; ``partner_field`` names the customer field."""
+        if not unmatched:
+            return []
+        return [
+            "!",
+            *expression.OR(
+                [
+                    (partner_field, "=", partner_id),
+                    ("company_id", "=", company_id),
+                    ("currency_id", "=", currency_id),
+                ]
+                for partner_id, company_id, currency_id in unmatched
+            ),
+        ]
 
     @api.model
     def _relance_refresh_states(self, today):
@@ -109,6 +143,7 @@ class RelanceEngine(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": move.id,
                     "activity_type_id": activity_type.id,
+                    "relance_company_id": move.company_id.id,
                     "user_id": move.commercial_partner_id._relance_responsible(
                         move.company_id, admin
                     ).id,

@@ -1,6 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
+from .relance_access import check_relance_manager, check_relance_user, check_user_writes
+
 CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
@@ -27,7 +29,7 @@ class RelanceEvent(models.Model):
         "account.move",
         string="Invoice",
         required=True,
-        ondelete="cascade",
+        ondelete="restrict",
         index=True,
         check_company=True,
     )
@@ -107,6 +109,19 @@ class RelanceEvent(models.Model):
         for event in self:
             event.display_name = f"{event.move_id.name} - {event.level_id.name}"
 
+    def write(self, vals):
+        check_user_writes(self, vals, ("note",))
+        return super().write(vals)
+
+    def _relance_check_may_send(self):
+        """Formal notices and escalations go out by a Dunning Manager only."""
+        check_relance_user(self.env)
+        if any(
+            e.kind in ("formal_notice", "escalation") or not e.level_id.auto_send
+            for e in self
+        ):
+            check_relance_manager(self.env)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         raise UserError(
@@ -115,9 +130,8 @@ class RelanceEvent(models.Model):
 
     def action_validate(self):
         """Send steps that waited for validation, through the daily engine."""
-        self.check_access("write")
-        if not self.env.user.has_group("account.group_account_user"):
-            raise UserError(self.env._("Only accountants can validate dunning steps."))
+        self.check_access("read")
+        check_relance_manager(self.env)
         drafts = self.filtered(lambda e: e.state == "draft")
         if drafts != self:
             raise UserError(
@@ -130,15 +144,22 @@ class RelanceEvent(models.Model):
         """Do not send this step; it stays in the history and is not proposed again."""
         if any(e.state == "sent" for e in self):
             raise UserError(self.env._("A step already sent cannot be cancelled."))
-        self.write({"state": "cancelled"})
-        self.env["relance.engine"]._relance_close_validation_activities(self)
+        self.check_access("read")
+        self._relance_check_may_send()
+        self.sudo().write({"state": "cancelled"})
+        self.env["relance.engine"].sudo()._relance_close_validation_activities(
+            self.sudo()
+        )
         return True
 
     def action_relance_case_file(self):
         """Download the case file of these steps' customer (escalation)."""
+        check_relance_user(self.env)
         partner = self.partner_id[:1]
         CaseFile = self.env["relance.case.file"]
-        moves = CaseFile._relance_default_moves(partner) | self.move_id
+        moves = (
+            CaseFile._relance_default_moves(partner, self.company_id[:1]) | self.move_id
+        )
         attachment = CaseFile._relance_build(partner, moves)
         return CaseFile._relance_download_action(attachment)
 
@@ -155,7 +176,9 @@ class RelanceEvent(models.Model):
         failed = self.filtered(lambda e: e.state == "failed")
         if failed != self or not failed:
             raise UserError(self.env._("Only failed steps can be sent again."))
-        self.env["relance.engine"]._relance_retry_events(failed)
+        self.check_access("read")
+        failed._relance_check_may_send()
+        self.env["relance.engine"].sudo()._relance_retry_events(failed.sudo())
         still = failed.filtered(lambda e: e.state == "failed")
         return {
             "type": "ir.actions.client",

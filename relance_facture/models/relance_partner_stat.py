@@ -19,9 +19,10 @@ class RelancePartnerStat(models.Model):
     _name = "relance.partner.stat"
     _description = "Customer Payment Statistics"
     _rec_name = "partner_id"
+    _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", required=True, ondelete="cascade", index=True
+        "res.partner", required=True, ondelete="cascade", index=True, check_company=True
     )
     company_id = fields.Many2one(
         "res.company", required=True, ondelete="cascade", index=True

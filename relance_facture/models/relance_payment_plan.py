@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, format_date
 
+from .relance_access import check_relance_user
+
 
 class RelancePaymentPlan(models.Model):
     """A payment plan (échéancier) agreed with a customer: the balance of
@@ -17,7 +19,12 @@ class RelancePaymentPlan(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, tracking=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -151,6 +158,7 @@ class RelancePaymentPlan(models.Model):
     def action_cancel(self):
         """The plan is over (renegotiated or abandoned): the invoices go back
         to their own due dates, one dunning step at a time."""
+        check_relance_user(self.env)
         running = self.filtered(lambda p: p.state == "running")
         if running != self:
             raise UserError(self.env._("Only running payment plans can be cancelled."))

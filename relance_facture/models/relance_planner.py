@@ -261,7 +261,9 @@ class RelancePlanner(models.AbstractModel):
             recipient = recipients[partner]
             routes = {}  # channel -> {event: reason or None}
             for event in group:
-                channels = self._relance_step_channels(event.level_id, partner, silent)
+                channels = self._relance_step_channels(
+                    event.level_id, partner, silent, company
+                )
                 for channel, reason in self._relance_route(
                     channels,
                     recipient,

@@ -98,17 +98,18 @@ class RelancePlanner(models.AbstractModel):
         )
 
     @api.model
-    def _relance_step_channels(self, level, partner, silent):
-        """Channels of ``level`` for ``partner``: a customer who prefers
-        letters gets a letter instead of the email, one who prefers the phone
-        (or who did not answer the last email) gets a call too."""
+    def _relance_step_channels(self, level, partner, silent, company):
+        """Channels of ``level`` for ``partner`` reminded by ``company``: a
+        customer who prefers letters gets a letter instead of the email, one
+        who prefers the phone (or who did not answer ``company``'s last
+        email, see ``silent``) gets a call too."""
         channels = level._relance_channels(partner)
         preferred = partner.relance_preferred_channel
         if preferred == "letter" and "email" in channels:
             channels = [c for c in channels if c != "email"]
             if "letter" not in channels:
                 channels.append("letter")
-        wants_call = preferred == "phone" or partner in silent
+        wants_call = preferred == "phone" or (partner, company) in silent
         if wants_call and "phone" not in channels and "email" in channels:
             channels.append("phone")
         return channels
@@ -133,40 +134,45 @@ class RelancePlanner(models.AbstractModel):
     def _relance_call_limited(self, events):
         """{(customer, company)} already called as many times as the
         company that reminds allows in 30 days."""
-        counts = self.env["relance.channel.phone"]._relance_call_counts(
-            events.partner_id
-        )
-        return {
-            (event.partner_id, event.company_id)
-            for event in events
-            if event.company_id.relance_max_calls
-            and counts.get(event.partner_id.id, 0) >= event.company_id.relance_max_calls
-        }
+        limited = set()
+        phone = self.env["relance.channel.phone"]
+        for company, group in events.grouped("company_id").items():
+            if company.relance_max_calls:
+                limited.update(
+                    (partner, company)
+                    for partner in phone._relance_call_limit_reached(
+                        group.partner_id, company
+                    )
+                )
+        return limited
 
     @api.model
     def _relance_silent_customers(self, partners):
-        """Customers who neither paid nor answered in the N days since their
-        last reminder email (company setting): the next step adds a call."""
-        last_emails = dict(
-            self.env["relance.dispatch"]._read_group(
+        """{(customer, company)}: customers who neither paid nor answered in
+        the N days (that company's setting) since the last reminder email of
+        that company: its next step adds a call. Another company's email
+        does not make the customer silent here."""
+        last_emails = {
+            (partner, company): day
+            for partner, company, day in self.env["relance.dispatch"]._read_group(
                 [
                     ("partner_id", "in", partners.ids),
                     ("channel", "=", "email"),
                     ("state", "=", "sent"),
                 ],
-                ["partner_id"],
+                ["partner_id", "company_id"],
                 ["date:max"],
             )
-        )
+        }
         if not last_emails:
-            return partners.browse()
+            return set()
         answers = dict(
             self.env["mail.message"]._read_group(
                 [
                     (
                         "author_id.commercial_partner_id",
                         "in",
-                        list(p.id for p in last_emails),
+                        list({partner.id for partner, _company in last_emails}),
                     ),
                     ("message_type", "in", ("email", "comment")),
                     ("model", "in", ("account.move", "res.partner")),
@@ -176,23 +182,21 @@ class RelancePlanner(models.AbstractModel):
                 ["date:max"],
             )
         )
-        answered = {
-            author.commercial_partner_id: day for author, day in answers.items()
-        }
+        answered = {}
+        for author, day in answers.items():
+            partner = author.commercial_partner_id
+            answered[partner] = max(day, answered.get(partner, day))
         today = fields.Date.context_today(self)
-        silent = partners.browse()
-        for partner, day in last_emails.items():
-            days = (
-                partner.company_id.relance_silence_days
-                or self.env.company.relance_silence_days
-            )
+        silent = set()
+        for (partner, company), day in last_emails.items():
+            days = company.relance_silence_days
             answer = answered.get(partner)
             if (
                 days
                 and (today - day).days >= days
                 and not (answer and answer.date() >= day)
             ):
-                silent |= partner
+                silent.add((partner, company))
         return silent
 
     @api.model

@@ -81,9 +81,15 @@ class RelanceWorkspace(models.Model):
             activity_type = self.env.ref(
                 "relance_facture.mail_activity_type_relance_call"
             )
+            # calls sit on customers shared between companies: count those
+            # the run planned for the companies selected, and those planned
+            # by hand (of no company)
             return "mail.activity", [
                 ("activity_type_id", "=", activity_type.id),
                 ("res_model", "=", "res.partner"),
+                "|",
+                ("relance_company_id", "=", False),
+                ("relance_company_id", "in", company_ids),
             ]
         if self.code == "plans":
             return "relance.payment.plan", [

@@ -27,6 +27,7 @@ class ResCompany(models.Model):
     )
     relance_default_profile_id = fields.Many2one(
         "relance.profile",
+        check_company=True,
         string="Default Dunning Profile",
         help="Profile of the customers in automatic mode.",
     )
@@ -99,6 +100,7 @@ class ResCompany(models.Model):
     )
     relance_penalty_product_id = fields.Many2one(
         "product.product",
+        check_company=True,
         string="Penalty Product",
         help="Product of the penalty invoices' lines (its income account is used).",
     )
@@ -158,6 +160,7 @@ class ResCompany(models.Model):
     )
     relance_call_calendar_id = fields.Many2one(
         "resource.calendar",
+        check_company=True,
         string="Call Hours",
         default=_default_relance_call_calendar_id,
         help="Days and hours when dunning calls are made, in the timezone of "
@@ -184,8 +187,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         if not self.relance_bank_check:
             return False
-        last = self.env["account.bank.statement.line"].search(
-            [("company_id", "=", self.id)], order="date desc", limit=1
+        # only its date: statements are readable by accountants alone
+        last = (
+            self.env["account.bank.statement.line"]
+            .sudo()
+            .search([("company_id", "=", self.id)], order="date desc", limit=1)
         )
         if last and (today - last.date).days <= self.relance_bank_stale_days:
             return False

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .relance_access import check_relance_user
+
 # Stages of a customer, from its open invoices' dunning states: the highest
 # wins. Paused and excluded invoices are listed elsewhere.
 PARTNER_STAGES = [
@@ -24,15 +26,22 @@ class ResPartner(models.Model):
         required=True,
         help="Automatic: the profile follows the company default (and later the "
         "customer's payment history). Manual: the profile chosen here is kept.",
+        groups="base.group_user",
     )
     relance_profile_manual_id = fields.Many2one(
-        "relance.profile", string="Chosen Dunning Profile", company_dependent=True
+        "relance.profile",
+        string="Chosen Dunning Profile",
+        company_dependent=True,
+        check_company=True,
+        groups="base.group_user",
     )
     relance_profile_auto_id = fields.Many2one(
         "relance.profile",
         string="Automatic Dunning Profile",
         company_dependent=True,
+        check_company=True,
         help="Set by the automatic rules; empty means the company default.",
+        groups="base.group_user",
     )
     relance_profile_id = fields.Many2one(
         "relance.profile",
@@ -41,20 +50,25 @@ class ResPartner(models.Model):
         inverse="_inverse_relance_profile_id",
         search="_search_relance_profile_id",
         help="The profile in force for this customer in the current company.",
+        groups="base.group_user",
     )
     relance_excluded = fields.Boolean(
-        string="Exclude from Dunning", help="No reminder is ever sent to this customer."
+        string="Exclude from Dunning",
+        help="No reminder is ever sent to this customer.",
+        groups="base.group_user",
     )
     relance_user_id = fields.Many2one(
         "res.users",
         string="Dunning Person in Charge",
         help="Receives the call and validation activities for this customer; "
         "empty uses the company default.",
+        groups="base.group_user",
     )
     relance_contact_id = fields.Many2one(
         "res.partner",
         string="Reminders Sent To",
         help="Contact who receives the reminders; empty uses the invoice address.",
+        groups="base.group_user",
     )
     relance_is_consumer = fields.Boolean(
         string="Consumer",
@@ -62,6 +76,7 @@ class ResPartner(models.Model):
         store=True,
         readonly=False,
         help="A private person (B2C) rather than a professional (B2B).",
+        groups="base.group_user",
     )
     relance_preferred_channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter"), ("phone", "Phone")],
@@ -69,86 +84,124 @@ class ResPartner(models.Model):
         help="Letter: letters instead of emails. Phone: a call first at every "
         "email step; the email follows 2 business days after the call's day "
         "unless the call is logged.",
+        groups="base.group_user",
     )
     relance_collective_proceedings = fields.Boolean(
         string="In Collective Proceedings",
         help="Safeguard, receivership or liquidation: no recovery indemnity "
         "is claimed (D441-5).",
+        groups="base.group_user",
     )
     relance_penalty_rate = fields.Float(
         string="Contractual Penalty Rate (%)",
         digits=(5, 2),
         help="Rate agreed with this customer; empty uses the company's.",
+        groups="base.group_user",
     )
     relance_penalty_total = fields.Monetary(
         string="Penalties and Indemnities to Date",
         compute="_compute_relance_penalty_total",
         currency_field="relance_currency_id",
+        groups="base.group_user",
     )
     relance_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_relance_penalty_total"
+        "res.currency",
+        compute="_compute_relance_penalty_total",
+        groups="base.group_user",
     )
     relance_stat_id = fields.Many2one(
-        "relance.partner.stat", compute="_compute_relance_stats", string="Statistics"
+        "relance.partner.stat",
+        compute="_compute_relance_stats",
+        string="Statistics",
+        groups="base.group_user",
     )
     relance_total_overdue = fields.Float(
-        string="Total Overdue", compute="_compute_relance_stats"
+        string="Total Overdue",
+        compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_oldest_overdue_days = fields.Integer(
-        string="Oldest Overdue (days)", compute="_compute_relance_stats"
+        string="Oldest Overdue (days)",
+        compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_avg_days_late = fields.Float(
         string="Average Days Late",
         compute="_compute_relance_stats",
         help="Over the last 12 months, weighted by amount; unpaid invoices count "
         "their days late to today.",
+        groups="base.group_user",
     )
     relance_on_time_rate = fields.Float(
         string="Paid on Time (%)",
         compute="_compute_relance_stats",
         help="Share of the invoices due in the last 12 months and paid, paid by "
         "their due date.",
+        groups="base.group_user",
     )
     relance_reminder_count_12m = fields.Integer(
-        string="Reminders (12 months)", compute="_compute_relance_stats"
+        string="Reminders (12 months)",
+        compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_formal_notice_count_12m = fields.Integer(
-        string="Formal Notices (12 months)", compute="_compute_relance_stats"
+        string="Formal Notices (12 months)",
+        compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_profile_reason = fields.Char(
-        string="Why This Profile", compute="_compute_relance_stats"
+        string="Why This Profile",
+        compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_chronic = fields.Boolean(
         string="Chronic Late Payer",
         compute="_compute_relance_stats",
         search="_search_relance_chronic",
+        groups="base.group_user",
     )
     relance_risky_decision = fields.Selection(
         [("proposed", "Proposed"), ("accepted", "Accepted"), ("refused", "Refused")],
         string="Strict Profile Proposal",
         compute="_compute_relance_stats",
+        groups="base.group_user",
     )
     relance_event_ids = fields.One2many(
-        "relance.event", "partner_id", string="Dunning History"
+        "relance.event",
+        "partner_id",
+        string="Dunning History",
+        groups="base.group_user",
     )
-    relance_event_count = fields.Integer(compute="_compute_relance_event_count")
+    relance_event_count = fields.Integer(
+        compute="_compute_relance_event_count", groups="base.group_user"
+    )
     relance_move_ids = fields.One2many(
-        "account.move", "commercial_partner_id", string="Accounting Entries"
+        "account.move",
+        "commercial_partner_id",
+        string="Accounting Entries",
+        groups="base.group_user",
     )
     relance_plan_ids = fields.One2many(
-        "relance.payment.plan", "partner_id", string="Payment Plans"
+        "relance.payment.plan",
+        "partner_id",
+        string="Payment Plans",
+        groups="base.group_user",
     )
     relance_plan_count = fields.Integer(
-        string="Running Payment Plans", compute="_compute_relance_plan_count"
+        string="Running Payment Plans",
+        compute="_compute_relance_plan_count",
+        groups="base.group_user",
     )
     relance_stage = fields.Selection(
         PARTNER_STAGES,
         string="Dunning Stage",
         compute="_compute_relance_stage",
         store=True,
-        index=True,
+        company_dependent=True,
         group_expand="_read_group_relance_stage",
-        help="The furthest dunning stage of the customer's open invoices.",
+        help="The furthest dunning stage of the customer's open invoices in the "
+        "current company.",
+        groups="base.group_user",
     )
 
     @api.depends(
@@ -170,21 +223,32 @@ class ResPartner(models.Model):
 
     @api.depends("relance_move_ids.relance_state")
     def _compute_relance_stage(self):
+        # One stage per company (a company-dependent column): a customer of
+        # two companies is filed under each company's own invoices. Computed
+        # for every company at once, whoever triggers it.
         rank = {key: index for index, (key, _label) in enumerate(PARTNER_STAGES)}
         partner_ids = [pid for pid in self._origin._ids if isinstance(pid, int)]
-        rows = self.env["account.move"]._read_group(
-            [
-                ("commercial_partner_id", "in", partner_ids),
-                ("relance_state", "in", list(rank)),
-            ],
-            ["commercial_partner_id", "relance_state"],
+        rows = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partner_ids),
+                    ("relance_state", "in", list(rank)),
+                ],
+                ["commercial_partner_id", "company_id", "relance_state"],
+            )
         )
         stages = {}
-        for partner, state in rows:
-            if rank[state] >= rank.get(stages.get(partner.id), -1):
-                stages[partner.id] = state
-        for partner in self:
-            partner.relance_stage = stages.get(partner._origin.id, False)
+        for partner, company, state in rows:
+            key = (partner.id, company.id)
+            if rank[state] >= rank.get(stages.get(key), -1):
+                stages[key] = state
+        for company in self.env["res.company"].sudo().search([]):
+            for partner in self.sudo().with_company(company):
+                partner.relance_stage = stages.get(
+                    (partner._origin.id, company.id), False
+                )
 
     @api.model
     def _read_group_relance_stage(self, stages, domain):
@@ -341,6 +405,7 @@ class ResPartner(models.Model):
                     "res_model_id": model_id,
                     "res_id": stat.partner_id.id,
                     "activity_type_id": activity_type.id,
+                    "relance_company_id": company.id,
                     "user_id": stat.partner_id._relance_responsible(company, admin).id,
                     "summary": self.env._("Switch to the Strict dunning profile?"),
                     "note": self.env._(
@@ -366,12 +431,15 @@ class ResPartner(models.Model):
         return self._relance_answer_strict("refused")
 
     def _relance_answer_strict(self, answer):
+        check_relance_user(self.env)
+        self.check_access("read")
         company = self.env.company
         partners = self.commercial_partner_id
         stats = self.env["relance.partner.stat"].search(
             [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         )
-        stats.write(
+        # statistics are written by the dunning only, after this check
+        stats.sudo().write(
             {
                 "risky_decision": answer,
                 "risky_decision_date": fields.Date.context_today(self),
@@ -383,13 +451,14 @@ class ResPartner(models.Model):
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
                 ("activity_type_id", "=", activity_type.id),
+                ("relance_company_id", "in", [company.id, False]),
             ]
         ).action_feedback(
             feedback=self.env._("Strict profile accepted")
             if answer == "accepted"
             else self.env._("Strict profile refused")
         )
-        self._relance_apply_rules(partners, company)
+        self.sudo()._relance_apply_rules(partners.sudo(), company)
         return True
 
     @api.depends("is_company", "parent_id.is_company")
@@ -559,6 +628,7 @@ class ResPartner(models.Model):
     def action_relance_case_file(self):
         """Download the case file (invoices, reminders, formal notices)."""
         self.ensure_one()
+        check_relance_user(self.env)
         CaseFile = self.env["relance.case.file"]
         attachment = CaseFile._relance_build(self)
         return CaseFile._relance_download_action(attachment)

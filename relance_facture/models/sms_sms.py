@@ -18,7 +18,7 @@ class SmsSms(models.Model):
                 labels = dict(
                     self._fields["failure_type"]._description_selection(self.env)
                 )
-                sms.relance_dispatch_id._relance_mark_failed(
+                sms.relance_dispatch_id.sudo()._relance_mark_failed(
                     self.env._(
                         "SMS not sent: %(reason)s",
                         reason=labels.get(sms.failure_type, sms.failure_type or ""),

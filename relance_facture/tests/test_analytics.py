@@ -102,7 +102,7 @@ class TestAnalytics(RelanceCommon):
         step_day = self._ago(30)
         moves = [self._relance_invoice(due=self._ago(40)) for _i in range(4)]
         for move in moves:
-            self.env["relance.event"].create(
+            self.env["relance.event"].sudo().create(
                 {
                     "move_id": move.id,
                     "partner_id": self.customer.id,

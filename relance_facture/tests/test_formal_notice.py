@@ -349,9 +349,13 @@ class TestFormalNotice(RelanceCommon):
         attachment_id = int(action["url"].split("/")[3].split("?")[0])
         attachment = self.env["ir.attachment"].browse(attachment_id)
         self.assertEqual(attachment.mimetype, "application/zip")
-        self.assertEqual(
-            (attachment.res_model, attachment.res_id), ("res.partner", self.pro.id)
-        )
+        # stored on the last message sent, under the company rule of the
+        # history, not on the shared customer
+        self.assertEqual(attachment.res_model, "relance.dispatch")
+        holder = self.env["relance.dispatch"].browse(attachment.res_id)
+        self.assertIn(holder, invoices.relance_event_ids.dispatch_ids)
+        self.assertEqual(holder.date, letter.date)
+        self.assertEqual(attachment.company_id, invoices.company_id)
         archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(attachment.datas)))
         names = archive.namelist()
         invoice_file = invoices._get_report_base_filename().replace("/", "_")

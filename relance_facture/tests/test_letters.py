@@ -140,9 +140,9 @@ class TestLetters(RelanceCommon):
         self.assertFalse(letters.attachment_id)
         patcher, calls = self._counting_wkhtmltopdf()
         with patcher:
-            self.env["relance.channel.letter"].with_context(
+            letters.with_context(
                 force_report_rendering=True
-            )._relance_print(letters)
+            ).action_relance_print_letters()
         self.assertEqual([len(bodies) for bodies in calls], [1, 1])
         self.assertEqual(len(letters.attachment_id), 2)
 

@@ -218,28 +218,36 @@ class TestPenalties(RelanceCommon):
         level = self.profile_standard.level_ids.filtered(
             lambda lvl: lvl.kind == "formal_notice"
         )
-        event = self.env["relance.event"].create(
-            {
-                "move_id": invoice.id,
-                "partner_id": invoice.commercial_partner_id.id,
-                "level_id": level.id,
-                "company_id": invoice.company_id.id,
-                "currency_id": invoice.currency_id.id,
-                "channel": "formal_notice",
-                "state": "sent",
-                "date": "2026-01-30",
-            }
+        event = (
+            self.env["relance.event"]
+            .sudo()
+            .create(
+                {
+                    "move_id": invoice.id,
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "level_id": level.id,
+                    "company_id": invoice.company_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "channel": "formal_notice",
+                    "state": "sent",
+                    "date": "2026-01-30",
+                }
+            )
         )
-        return self.env["relance.dispatch"].create(
-            {
-                "partner_id": invoice.commercial_partner_id.id,
-                "company_id": invoice.company_id.id,
-                "currency_id": invoice.currency_id.id,
-                "channel": "formal_notice",
-                "level_id": level.id,
-                "date": "2026-01-30",
-                "state": "sent",
-                "ack_date": ack,
-                "event_ids": [Command.set(event.ids)],
-            }
+        return (
+            self.env["relance.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "company_id": invoice.company_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "channel": "formal_notice",
+                    "level_id": level.id,
+                    "date": "2026-01-30",
+                    "state": "sent",
+                    "ack_date": ack,
+                    "event_ids": [Command.set(event.ids)],
+                }
+            )
         )

@@ -12,18 +12,22 @@ class TestWorkspace(RelanceCommon):
         return self.env["relance.workspace"].search([("code", "=", code)])
 
     def _event(self, move, level, state, **values):
-        return self.env["relance.event"].create(
-            {
-                "move_id": move.id,
-                "partner_id": move.commercial_partner_id.id,
-                "level_id": level.id,
-                "company_id": move.company_id.id,
-                "currency_id": move.currency_id.id,
-                "channel": "email",
-                "state": state,
-                "user_id": self.env.uid,
-                **values,
-            }
+        return (
+            self.env["relance.event"]
+            .sudo()
+            .create(
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": level.id,
+                    "company_id": move.company_id.id,
+                    "currency_id": move.currency_id.id,
+                    "channel": "email",
+                    "state": state,
+                    "user_id": self.env.uid,
+                    **values,
+                }
+            )
         )
 
     def _open(self, code):
@@ -77,16 +81,20 @@ class TestWorkspace(RelanceCommon):
             self.customer.activity_schedule(
                 activity_type_id=call_type.id, user_id=user.id, summary="Call"
             )
-        letter = self.env["relance.dispatch"].create(
-            {
-                "partner_id": self.customer.id,
-                "company_id": self.company.id,
-                "currency_id": self.company.currency_id.id,
-                "channel": "letter",
-                "state": "sent",
-            }
+        letter = (
+            self.env["relance.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "currency_id": self.company.currency_id.id,
+                    "channel": "letter",
+                    "state": "sent",
+                }
+            )
         )
-        self.env["relance.dispatch"].create(
+        self.env["relance.dispatch"].sudo().create(
             {
                 "partner_id": self.customer.id,
                 "company_id": self.company.id,

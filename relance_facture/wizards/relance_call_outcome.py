@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.relance_access import check_relance_user
+
 
 class RelanceCallOutcome(models.TransientModel):
     """What came of a dunning call: recorded on the invoices and the
@@ -60,6 +62,17 @@ class RelanceCallOutcome(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        # the client sends the customer and the invoices: act only on what
+        # this user may read, and only on that customer's invoices
+        self.partner_id.check_access("read")
+        self.move_ids.check_access("read")
+        check_relance_user(self.env)
+        if self.partner_id != self.partner_id.commercial_partner_id or any(
+            move.commercial_partner_id != self.partner_id for move in self.move_ids
+        ):
+            raise UserError(
+                self.env._("The invoices of a call must be those of its customer.")
+            )
         moves = self.move_ids
         if self.outcome == "promise":
             if not self.promise_date or self.promise_date < fields.Date.context_today(
@@ -68,13 +81,14 @@ class RelanceCallOutcome(models.TransientModel):
                 raise UserError(
                     self.env._("Give the date the customer promised to pay.")
                 )
-            moves.write({"relance_promise_date": self.promise_date})
+            # a Dunning User records it without the right to edit invoices
+            moves.sudo().write({"relance_promise_date": self.promise_date})
         elif self.outcome == "dispute":
             if not moves or not self.dispute_type:
                 raise UserError(
                     self.env._("Choose the disputed invoices and the type of dispute.")
                 )
-            moves.write(
+            moves.sudo().write(
                 {
                     "relance_dispute": True,
                     "relance_dispute_type": self.dispute_type,
@@ -117,11 +131,15 @@ class RelanceCallOutcome(models.TransientModel):
         on the next day with call hours (the waiting emails still go on their
         day), a wrong number asks to fix the contact."""
         call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        # a call is made for one company: the other companies' calls and
+        # waiting emails of this shared customer are theirs
+        company = self.move_ids[:1].company_id or self.env.company
         calls = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", self.partner_id.id),
                 ("activity_type_id", "=", call_type.id),
+                ("relance_company_id", "in", [company.id, False]),
             ]
         )
         user = calls[:1].user_id or self.env.user
@@ -137,9 +155,9 @@ class RelanceCallOutcome(models.TransientModel):
                     date=fields.Date.to_string(fields.Date.context_today(self)),
                     outcome=outcome[self.outcome],
                 ),
+                company=company,
             )
         phone = self.env["relance.channel.phone"]
-        company = self.move_ids[:1].company_id or self.env.company
         if self.outcome == "no_answer" and phone._relance_call_limit_reached(
             self.partner_id, company
         ):
@@ -164,4 +182,5 @@ class RelanceCallOutcome(models.TransientModel):
                 date_deadline=day,
                 user_id=user.id,
                 summary=f"{summary}, {hours}" if hours else summary,
+                relance_company_id=company.id,
             )

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from ..models.relance_access import check_relance_user
+
 
 class RelanceNoticeTracking(models.TransientModel):
     """How a formal notice was sent (LRAR, LRE, commissaire de justice), its
@@ -73,6 +75,8 @@ class RelanceNoticeTracking(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         dispatch = self.dispatch_id
+        dispatch.check_access("read")
+        check_relance_user(self.env)
         if dispatch.state != "sent":
             raise UserError(self.env._("This formal notice has not been sent."))
         if self.ack_date and self.ack_date < dispatch.date:
@@ -87,7 +91,9 @@ class RelanceNoticeTracking(models.TransientModel):
         if self.ack_date:
             vals["deadline_date"] = dispatch._relance_notice_deadline(self.ack_date)
         changed = any(dispatch[fname] != value for fname, value in vals.items())
-        dispatch.write(vals)
+        # the tracking fields are the only ones of a sent message a user
+        # records, and only here (the history is otherwise read-only)
+        dispatch.sudo().write(vals)
         if changed:
             self._relance_log(dispatch)
         return {"type": "ir.actions.act_window_close"}

@@ -5,6 +5,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount
 
+from ..models.relance_access import check_relance_user
+
 
 class RelancePaymentSchedule(models.TransientModel):
     """Agree a payment plan: split the balance of a customer's invoices into
@@ -12,6 +14,7 @@ class RelancePaymentSchedule(models.TransientModel):
 
     _name = "relance.payment.schedule"
     _description = "Agree a Payment Plan"
+    _check_company_auto = True
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     company_id = fields.Many2one("res.company", required=True)
@@ -20,6 +23,7 @@ class RelancePaymentSchedule(models.TransientModel):
         "account.move",
         string="Invoices",
         required=True,
+        check_company=True,
         domain="[('commercial_partner_id', '=', partner_id),"
         " ('company_id', '=', company_id), ('currency_id', '=', currency_id),"
         " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
@@ -60,6 +64,7 @@ class RelancePaymentSchedule(models.TransientModel):
         customer when called from the customer."""
         if not moves:
             raise UserError(self.env._("Select open customer invoices."))
+        moves.check_access("read")
         partners = moves.commercial_partner_id
         if len(partners) > 1 or len(moves.company_id) > 1:
             raise UserError(
@@ -126,6 +131,22 @@ class RelancePaymentSchedule(models.TransientModel):
         currency = self.currency_id
         if not moves:
             raise UserError(self.env._("Select the invoices the plan pays."))
+        # the client sends the invoices: only those this user may read, all
+        # of the plan's customer, company and currency
+        moves.check_access("read")
+        foreign = moves.filtered(
+            lambda m: m.commercial_partner_id != self.partner_id.commercial_partner_id
+            or m.company_id != self.company_id
+            or m.currency_id != currency
+        )
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "A payment plan pays invoices of its customer, company and "
+                    "currency only; not %(names)s.",
+                    names=", ".join(foreign.mapped("name")),
+                )
+            )
         not_open = moves.filtered(lambda m: not m._relance_is_open())
         if not_open:
             raise UserError(
@@ -164,6 +185,7 @@ class RelancePaymentSchedule(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        check_relance_user(self.env)
         self._relance_check()
         moves = self.move_ids
         plan = self.env["relance.payment.plan"].create(
@@ -182,10 +204,13 @@ class RelancePaymentSchedule(models.TransientModel):
         # Steps waiting for validation would contradict the agreement.
         waiting = moves.relance_event_ids.filtered(lambda e: e.state == "draft")
         if waiting:
-            waiting.write(
+            # the history is written by the dunning actions only (users read it)
+            waiting.sudo().write(
                 {"state": "cancelled", "note": self.env._("Payment plan agreed.")}
             )
-            self.env["relance.engine"]._relance_close_validation_activities(waiting)
+            self.env["relance.engine"].sudo()._relance_close_validation_activities(
+                waiting.sudo()
+            )
         moves.write({"relance_plan_id": plan.id, "relance_promise_date": False})
         body = Markup("%s%s") % (
             self.env._("Payment plan agreed:"),

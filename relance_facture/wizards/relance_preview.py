@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..models.relance_access import check_relance_user
 from ..models.relance_event import CHANNELS
 
 
@@ -27,8 +28,11 @@ class RelancePreview(models.TransientModel):
         (and each step waiting for validation) becomes a line."""
         savepoint = self.env.cr.savepoint()
         try:
-            events, dispatches = self.env["relance.planner"]._relance_plan_moves(
-                moves, today
+            # the planner writes the history (users only read it), rolled back
+            events, dispatches = (
+                self.env["relance.planner"]
+                .sudo()
+                ._relance_plan_moves(moves.sudo(), today)
             )
             vals_list = [self._relance_dispatch_line_vals(d) for d in dispatches]
             waiting = events.filtered(lambda e: not e.level_id.auto_send)
@@ -76,18 +80,27 @@ class RelancePreview(models.TransientModel):
 
     @api.model
     def action_open_preview(self, moves=None):
+        check_relance_user(self.env)
         today = fields.Date.context_today(self)
         engine = self.env["relance.engine"]
         closed, unmatched = engine._relance_day_filters(today)
         if moves is None:
             moves = self.env["account.move"].search(engine._relance_due_domain(today))
-        skipped = moves.filtered(lambda m: m.commercial_partner_id.id in unmatched)
+
+        def unmatched_key(move):
+            return (
+                move.commercial_partner_id.id,
+                move.company_id.id,
+                move.currency_id.id,
+            )
+
+        skipped = moves.filtered(lambda m: unmatched_key(m) in unmatched)
         warnings = [
             w for w in (c._relance_bank_warning(today) for c in moves.company_id) if w
         ]
         warnings += [
-            f"{partner.name}: {unmatched[partner.id]}"
-            for partner in skipped.commercial_partner_id
+            f"{move.commercial_partner_id.name}: {unmatched[key]}"
+            for key, move in {unmatched_key(m): m for m in skipped}.items()
         ]
         closed = closed & moves.company_id
         warnings += [

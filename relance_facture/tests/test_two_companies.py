@@ -170,6 +170,32 @@ class TestTwoCompanies(RelanceCommon):
         self.assertEqual(stats[self.fr].reminder_count_12m, 1)
         self.assertEqual(stats[self.uk].reminder_count_12m, 1)
 
+    def test_each_company_its_own_law_and_gap(self):
+        """French rules follow the company's country: the French invoice
+        counts penalties and the 40 EUR indemnity, the British one none; the
+        minimum gap between two messages is each company's own."""
+        self.assertTrue(self.fr.relance_fr_rules)
+        self.assertFalse(self.uk.relance_fr_rules)
+        self.fr.relance_min_gap_days = 5
+        self.uk.relance_min_gap_days = 20
+        fr_move = self._invoice(self.fr, 1200.0)
+        uk_move = self._invoice(self.uk, 800.0)
+        self._run(R1_DAY)
+        with freeze_time("2026-02-10"):
+            fr_move.invalidate_recordset()
+            uk_move.invalidate_recordset()
+            self.assertGreater(fr_move.relance_penalty_amount, 0.0)
+            self.assertEqual(fr_move.relance_indemnity_amount, 40.0)
+            self.assertEqual(uk_move.relance_penalty_amount, 0.0)
+            self.assertEqual(uk_move.relance_indemnity_amount, 0.0)
+        # Reminder 2 is due at J+12 (22 January); on the 25th, 12 days after
+        # Reminder 1,
+        # past the French gap, inside the British one
+        mails = self._run("2026-01-25")
+        self.assertEqual(mails.mapped("email_from"), [self.fr.email_formatted])
+        self.assertEqual(len(uk_move.relance_event_ids), 1)
+        self.assertEqual(len(fr_move.relance_event_ids), 2)
+
     # ------------------------------------------------------------------
     # Focused: activities
     # ------------------------------------------------------------------

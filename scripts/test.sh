@@ -111,6 +111,7 @@ static_tier() {
   check pylint-odoo "$bin/pylint" --rcfile="$ROOT/.pylintrc" "$ADDON_DIR"
   check xml "$bin/python" scripts/check_addon.py xml "$ADDON_DIR"
   check manifest "$bin/python" scripts/check_addon.py manifest "$ADDON_DIR"
+  check readme-rst "$bin/python" scripts/readme_rst.py --check "$ADDON_DIR"
   local -a py_paths=("$ADDON_DIR" scripts)
   [ -d "$ROOT/tests_unit" ] && py_paths+=(tests_unit)
   check ruff-check "$bin/ruff" check --config "$ROOT/ruff.toml" "${py_paths[@]}"

@@ -9,11 +9,14 @@ from . import relance_partner_stat
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_proceedings
 from . import account_move
 from . import account_move_pay_link
 from . import account_move_penalty
 from . import account_move_promise
 from . import account_move_actions
+from . import account_move_proceedings
+from . import account_move_prescription
 from . import relance_channel
 from . import relance_planner
 from . import relance_planner_channels
@@ -21,6 +24,7 @@ from . import relance_engine
 from . import relance_engine_housekeeping
 from . import relance_engine_held
 from . import relance_engine_retry
+from . import relance_engine_proceedings
 from . import relance_channel_email
 from . import relance_channel_phone
 from . import relance_channel_sms

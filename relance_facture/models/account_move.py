@@ -13,6 +13,7 @@ RELANCE_STATES = [
     ("to_validate", "Waiting for validation"),
     ("formal_notice", "Formal notice sent"),
     ("escalated", "Escalated"),
+    ("proceedings", "In collective proceedings"),
     ("paused", "Paused"),
     ("plan", "Payment plan"),
     ("excluded", "Excluded"),
@@ -31,6 +32,9 @@ RELANCE_STORED_COMPUTES = {
     "relance_next_date": "date",
     "relance_state": "varchar",
     "relance_dispute_date": "date",
+    # empty (False) is right for every invoice that is not open
+    "relance_prescription_date": "date",
+    "relance_prescription_warned": "bool",
 }
 
 
@@ -165,13 +169,6 @@ class AccountMove(models.Model):
         index=True,
         groups="base.group_user",
     )
-    relance_prescription_date = fields.Date(
-        string="Claim Expires On",
-        compute="_compute_relance_prescription_date",
-        store=True,
-        help="5 years from the due date for professionals, 2 years for consumers.",
-        groups="base.group_user",
-    )
     relance_penalty_invoice_id = fields.Many2one(
         "account.move",
         string="Penalty Invoice",
@@ -186,9 +183,6 @@ class AccountMove(models.Model):
         string="Penalised Invoices",
         readonly=True,
         groups="base.group_user",
-    )
-    relance_prescription_warned = fields.Boolean(
-        copy=False, readonly=True, groups="base.group_user"
     )
     relance_thanked = fields.Boolean(
         copy=False, readonly=True, groups="base.group_user"
@@ -298,6 +292,7 @@ class AccountMove(models.Model):
         "relance_promise_date",
         "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
+        "commercial_partner_id.relance_proceedings_date",
     )
     def _compute_relance_next(self):
         today = fields.Date.context_today(self)
@@ -319,6 +314,7 @@ class AccountMove(models.Model):
         "relance_promise_date",
         "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
+        "commercial_partner_id.relance_proceedings_date",
     )
     def _compute_relance_state(self):
         today = fields.Date.context_today(self)
@@ -346,17 +342,6 @@ class AccountMove(models.Model):
         by_move = messages.grouped("res_id")
         for move in self:
             move.relance_answer_ids = by_move.get(move.id, messages.browse())
-
-    @api.depends("invoice_date_due", "commercial_partner_id.relance_is_consumer")
-    def _compute_relance_prescription_date(self):
-        for move in self:
-            if move.move_type != "out_invoice" or not move.invoice_date_due:
-                move.relance_prescription_date = False
-                continue
-            years = 2 if move.commercial_partner_id.relance_is_consumer else 5
-            move.relance_prescription_date = fields.Date.add(
-                move.invoice_date_due, years=years
-            )
 
     @api.depends("invoice_date", "invoice_date_due", "move_type", "partner_id")
     def _compute_relance_payment_term_warning(self):
@@ -403,6 +388,8 @@ class AccountMove(models.Model):
             return "paid"
         if self.payment_state == "in_payment":
             return "in_payment"
+        if self._relance_in_proceedings():
+            return "proceedings"
         if self.relance_excluded or self.commercial_partner_id.relance_excluded:
             return "excluded"
         if self._relance_is_paused(today):
@@ -469,6 +456,7 @@ class AccountMove(models.Model):
             self._relance_is_open()
             and not self.relance_excluded
             and not self.commercial_partner_id.relance_excluded
+            and not self._relance_in_proceedings()
             and not self._relance_is_paused(today)
             and bool(self.relance_profile_id.level_ids)
             and bool(self.relance_due_date)

@@ -8,8 +8,16 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, formatLang
 
-from ..tools import penalty
+from ..tools import penalty, proceedings
 from .relance_access import check_relance_manager
+
+
+class _MissingRate(Exception):
+    """A late day falls in a semester without a published rate."""
+
+    def __init__(self, semester):
+        super().__init__(semester)
+        self.semester = semester
 
 
 class AccountMove(models.Model):
@@ -55,10 +63,13 @@ class AccountMove(models.Model):
         Rate = self.env["relance.rate"]
         table = Rate._relance_table()
         notice_acks = self._relance_notice_ack_dates()
+        # 40 EUR in each (currency, company, date): one rate query for all
+        # (env.ref() checks that the record exists: once, not per invoice)
+        conversions = {"euro": self.env.ref("base.EUR")}
         result = {}
         for move in self:
             result[move] = move._relance_penalty_detail(
-                on_date, Rate, table, notice_acks
+                on_date, Rate, table, notice_acks, conversions
             )
         return result
 
@@ -78,9 +89,51 @@ class AccountMove(models.Model):
                 acks.setdefault(move, dispatch.ack_date)
         return acks
 
-    def _relance_penalty_detail(self, on_date, Rate, table, notice_acks):
+    def _relance_rate_function(self, Rate, table, lateness, notes):
+        """``day -> annual rate`` of this invoice's lateness: consumers' legal
+        rate, a public buyer's ECB + 8 points, the contractual rate when above
+        the legal floor, else ECB + 10 points. Raises ``_MissingRate`` for a
+        semester without a published rate."""
+        partner = self.commercial_partner_id
+        consumer = partner.relance_is_consumer
+        contractual = (
+            partner.relance_penalty_rate or self.company_id.relance_penalty_rate
+        )
+        public_buyer = partner.relance_public_buyer and not consumer
+
+        def rate_for(day):
+            if public_buyer:
+                # R2192-31 CCP: the ECB rate of the semester in which the
+                # interest started to run, plus 8 points, for the whole period
+                day = lateness["first_day"]
+            rate, missing = Rate._relance_lookup(table, day)
+            if missing:
+                raise _MissingRate(Rate._relance_semester_label(day))
+            if public_buyer:
+                return rate.ecb_rate + 8.0
+            if consumer:
+                return rate.legal_rate_other
+            if contractual:
+                if not penalty.legal_floor_ok(contractual, rate.legal_rate_other):
+                    note = self.env._(
+                        "contractual rate %(rate)s %% below 3 × the legal rate: "
+                        "legal default applied",
+                        rate=contractual,
+                    )
+                    if note not in notes:
+                        notes.append(note)
+                    return rate.b2b_rate
+                return contractual
+            return rate.b2b_rate
+
+        return rate_for
+
+    def _relance_penalty_detail(
+        self, on_date, Rate, table, notice_acks, conversions=None
+    ):
         self.ensure_one()
         empty = {
+            "rate_missing": False,
             "penalty": 0.0,
             "indemnity": 0.0,
             "kind": False,
@@ -101,40 +154,16 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id
         consumer = partner.relance_is_consumer
         notes = []
-        contractual = (
-            partner.relance_penalty_rate or self.company_id.relance_penalty_rate
-        )
-
-        def rate_for(day):
-            rate, fallback = Rate._relance_lookup(table, day)
-            if fallback and rate:
-                note = self.env._(
-                    "no published rate for the semester of %(day)s: the rate of "
-                    "%(semester)s is used",
-                    day=fields.Date.to_string(day),
-                    semester=rate.name,
-                )
-                if note not in notes:
-                    notes.append(note)
-            if consumer:
-                return rate.legal_rate_other
-            if contractual:
-                if not penalty.legal_floor_ok(contractual, rate.legal_rate_other):
-                    note = self.env._(
-                        "contractual rate %(rate)s %% below 3 × the legal rate: "
-                        "legal default applied",
-                        rate=contractual,
-                    )
-                    if note not in notes:
-                        notes.append(note)
-                    return rate.b2b_rate
-                return contractual
-            return rate.b2b_rate
+        lateness = {}
+        rate_for = self._relance_rate_function(Rate, table, lateness, notes)
 
         total = penalty.Decimal(0)
+        rate_missing = False
         segments = []
         first_days, last_days = [], []
         late = False
+        # a claim born before an opening judgment: penalties stop at it
+        opening = self._relance_in_proceedings() and partner.relance_proceedings_date
         for line in self.line_ids.filtered(
             lambda ln: ln.display_type == "payment_term"
         ):
@@ -144,6 +173,8 @@ class AccountMove(models.Model):
             fully_paid = self.currency_id.is_zero(line.amount_residual_currency)
             last_day = paid_on if fully_paid and paid_on else on_date
             last_day = min(last_day, on_date)
+            if opening:
+                last_day = proceedings.penalty_last_day(last_day, opening)
             if last_day > due and balance > 0:
                 late = True
             if consumer:
@@ -153,33 +184,50 @@ class AccountMove(models.Model):
                 first_day = max(ack + timedelta(days=1), due + timedelta(days=1))
             else:
                 first_day = due + timedelta(days=1)
-            line_segments = penalty.interest_segments(
-                first_day=first_day,
-                last_day=last_day,
-                balance=balance,
-                payments=payments,
-                rate_for=rate_for,
-            )
+            lateness["first_day"] = first_day
+            try:
+                line_segments = penalty.interest_segments(
+                    first_day=first_day,
+                    last_day=last_day,
+                    balance=balance,
+                    payments=payments,
+                    rate_for=rate_for,
+                )
+            except _MissingRate as missing:
+                # never another semester's rate: nothing rather than wrong
+                rate_missing = missing.semester
+                line_segments = []
             segments += line_segments
-            total += penalty.late_interest_unrounded(
-                first_day=first_day,
-                last_day=last_day,
-                balance=balance,
-                payments=payments,
-                rate_for=rate_for,
-                basis=self.company_id.relance_penalty_basis or 365,
+            total += penalty.segments_interest(
+                line_segments, basis=self.company_id.relance_penalty_basis or 365
             )
             first_days.append(first_day)
             last_days.append(last_day)
         indemnity = 0.0
         if late and not consumer:
-            if partner.relance_collective_proceedings:
-                notes.append(
-                    self.env._("collective proceedings: no recovery indemnity")
+            # late before the judgment only: no indemnity when the proceedings
+            # forbid the payment at the due date (L441-10 II)
+            indemnity = self._relance_recovery_indemnity(notes, conversions)
+        if opening:
+            notes.append(
+                self.env._(
+                    "collective proceedings opened on %(date)s: penalties stop at "
+                    "the judgment (L622-28 C. com.), no recovery indemnity for an "
+                    "invoice falling due after it (L441-10 II C. com.)",
+                    date=fields.Date.to_string(opening),
                 )
-            else:
-                indemnity = float(penalty.RECOVERY_INDEMNITY)
+            )
+        if rate_missing:
+            total = penalty.Decimal(0)
+            notes.append(
+                self.env._(
+                    "no published rate for %(semester)s: penalties not computed "
+                    "(add the rate in Accounting › Configuration › Late-Payment Rates)",
+                    semester=rate_missing,
+                )
+            )
         return {
+            "rate_missing": rate_missing,
             "penalty": float(penalty.round_half_up(total)),
             "indemnity": indemnity,
             "kind": "b2c" if consumer else "b2b",
@@ -190,6 +238,33 @@ class AccountMove(models.Model):
             "segments": segments,
             "notes": notes,
         }
+
+    def _relance_recovery_indemnity(self, notes, conversions=None):
+        """40 euros (D441-5), in the invoice's currency: converted at the
+        invoice's rate date, never 40 units of another currency.
+        ``conversions`` memoizes the amounts of a batch."""
+        self.ensure_one()
+        if conversions is None:
+            conversions = {"euro": self.env.ref("base.EUR")}
+        euro = conversions["euro"]
+        amount = float(penalty.RECOVERY_INDEMNITY)
+        if self.currency_id == euro:
+            return amount
+        day = self.invoice_date or self.date
+        key = (self.currency_id, self.company_id, day)
+        if key not in conversions:
+            conversions[key] = euro._convert(amount, *key)
+        converted = conversions[key]
+        if self.currency_id.compare_amounts(converted, amount) == 0:
+            return converted
+        notes.append(
+            self.env._(
+                "recovery indemnity: 40 EUR = %(amount)s at the rate of %(date)s",
+                amount=format_amount(self.env, converted, self.currency_id),
+                date=fields.Date.to_string(day),
+            )
+        )
+        return converted
 
     def _relance_create_penalty_invoices(self, on_date=None):
         """Draft customer invoices (one per customer and currency) claiming
@@ -291,9 +366,9 @@ class AccountMove(models.Model):
 
     # ---- Invoice legal mention ----
     def _relance_invoice_legal_mention(self):
-        """Late-payment mentions of an invoice to a professional (L441-9 C.
-        com.): the penalty rate in force and the 40 EUR recovery indemnity,
-        in the context language; False when none is due."""
+        """Mentions of an invoice to a professional (L441-9 C. com.): the
+        early-payment discount terms, the penalty rate and the 40 EUR recovery
+        indemnity, in the context language; False when none is due."""
         self.ensure_one()
         company = self.company_id
         if (
@@ -303,28 +378,56 @@ class AccountMove(models.Model):
             or self.commercial_partner_id.relance_is_consumer
         ):
             return False
-        return self.env._(
-            "Late payment: penalties at the annual rate of %(rate)s %% are due from "
-            "the day after the due date (article L441-10 of the French Commercial "
-            "Code), plus a fixed recovery indemnity of %(indemnity)s (article D441-5 "
-            "of the French Commercial Code).",
-            rate=formatLang(self.env, self._relance_mention_rate(), digits=2),
-            indemnity=format_amount(
-                self.env,
-                float(penalty.RECOVERY_INDEMNITY),
-                self.env.ref("base.EUR"),
-            ),
+        rate = self._relance_mention_rate()
+        if rate is False:
+            rate_text = self.env._(
+                "the European Central Bank's refinancing rate plus 10 points"
+            )
+        else:
+            rate_text = formatLang(self.env, rate, digits=2) + " %"
+        discount = company.relance_discount_terms or self.env._(
+            "No discount for early payment."
+        )
+        if self.commercial_partner_id.relance_public_buyer:
+            return " ".join(
+                [
+                    discount,
+                    self.env._(
+                        "Late payment: interest at the European Central Bank's "
+                        "refinancing rate plus 8 points (article R2192-31 of the "
+                        "French Public Procurement Code) and a fixed recovery "
+                        "indemnity (article L2192-13).",
+                    ),
+                ]
+            )
+        return " ".join(
+            [
+                discount,
+                self.env._(
+                    "Late payment: penalties at the annual rate of %(rate)s are due "
+                    "from the day after the due date (article L441-10 of the French "
+                    "Commercial Code), plus a fixed recovery indemnity of "
+                    "%(indemnity)s (article D441-5 of the French Commercial Code).",
+                    rate=rate_text,
+                    indemnity=format_amount(
+                        self.env,
+                        float(penalty.RECOVERY_INDEMNITY),
+                        self.env.ref("base.EUR"),
+                    ),
+                ),
+            ]
         )
 
     def _relance_mention_rate(self):
         """The contractual rate (customer's, else company's) when it respects
-        the legal floor, else the B2B rate of the due date's semester."""
+        the legal floor, else the B2B rate in force on the first day of
+        lateness (the day after the due date: a 30 June due date takes the
+        second semester's rate); False when that semester has no rate yet."""
         self.ensure_one()
-        day = self.invoice_date_due or self.invoice_date
+        due = self.invoice_date_due or self.invoice_date
+        day = (due or fields.Date.context_today(self)) + timedelta(days=1)
         Rate = self.env["relance.rate"]
-        rate, _fallback = Rate._relance_lookup(
-            Rate._relance_table(), day or fields.Date.context_today(self)
-        )
+        rate, _missing = Rate._relance_lookup(Rate._relance_table(), day)
         contractual = (
             self.commercial_partner_id.relance_penalty_rate
             or self.company_id.relance_penalty_rate
@@ -333,7 +436,7 @@ class AccountMove(models.Model):
             not rate or penalty.legal_floor_ok(contractual, rate.legal_rate_other)
         ):
             return contractual
-        return rate.b2b_rate
+        return rate.b2b_rate if rate else False
 
     # ---- Payment term cap ----
     def _relance_payment_term_excess(self):

@@ -71,6 +71,13 @@ class RelanceCaseFile(models.AbstractModel):
                     f"formal_notices/{self._relance_safe(notice.attachment_id.name)}",
                     notice.attachment_id.raw,
                 )
+            for notice in notices.filtered("ack_attachment_id"):
+                # the signed acknowledgement of receipt (C. civ. 1344)
+                scan = notice.ack_attachment_id.sudo()
+                archive.writestr(
+                    f"formal_notices/{notice.id}_{self._relance_safe(scan.name)}",
+                    scan.raw,
+                )
             archive.writestr(
                 "formal_notices/acknowledgements.csv",
                 self._relance_notices_csv(notices),

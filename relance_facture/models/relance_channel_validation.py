@@ -95,13 +95,26 @@ class RelanceChannelValidation(models.AbstractModel):
                                 dispatch.amount_residual
                             ),
                         ),
-                        self.env._(
-                            "Choose: collection agency, lawyer, or injonction de "
-                            "payer at the commercial court."
-                        ),
+                        self._relance_escalation_routes(dispatch.partner_id),
                     ),
                 }
                 for dispatch in dispatches
             ]
         )
         dispatches.write({"state": "sent"})
+
+    @api.model
+    def _relance_escalation_routes(self, customer):
+        """Which court hears an injonction de payer: the commercial court
+        between traders (C. com. L721-3), the tribunal judiciaire otherwise
+        (consumers, non-traders)."""
+        if customer.relance_is_consumer:
+            return self.env._(
+                "Choose: collection agency, lawyer, or injonction de payer at the "
+                "tribunal judiciaire (the customer is a consumer)."
+            )
+        return self.env._(
+            "Choose: collection agency, lawyer, or injonction de payer at the "
+            "commercial court if the customer is a trader or a commercial company, "
+            "otherwise at the tribunal judiciaire."
+        )

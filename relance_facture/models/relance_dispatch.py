@@ -96,6 +96,12 @@ class RelanceDispatch(models.Model):
         help="Day the customer received the formal notice (AR): legal interest "
         "of consumers and the payment deadline run from it.",
     )
+    ack_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Scanned Acknowledgement",
+        readonly=True,
+        help="The signed acknowledgement of receipt of the registered letter.",
+    )
     deadline_date = fields.Date(
         string="Payment Deadline", help="Date by which the formal notice asks to pay."
     )
@@ -150,6 +156,9 @@ class RelanceDispatch(models.Model):
             ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
+            # claims frozen by collective proceedings are declared, never
+            # recalled in a reminder (C. com. L622-21)
+            ("relance_state", "!=", "proceedings"),
         ]
         open_moves = self.env["account.move"].search_fetch(
             domain,
@@ -320,6 +329,18 @@ class RelanceDispatch(models.Model):
         return receipt_date + timedelta(
             days=self.company_id.relance_notice_deadline_days
         )
+
+    def _relance_sending_mode_phrase(self):
+        """How the formal notice letter goes, to end "is sent to you by …"
+        in the formal-notice email (the recipient's language)."""
+        self.ensure_one()
+        phrases = {
+            "lrar": self.env._("registered letter with acknowledgement of receipt"),
+            "lre": self.env._("electronic registered letter"),
+            "bailiff": self.env._("a commissaire de justice"),
+            "post": self.env._("ordinary mail"),
+        }
+        return phrases[self.sending_mode or "lrar"]
 
     def _relance_notice_filename(self, report_type="pdf"):
         """Name of the stored letter; the report's ``attachment`` expression

@@ -5,6 +5,8 @@ statuses of invoices that became late, prescription warnings."""
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from ..tools import prescription
+
 
 class RelanceEngine(models.AbstractModel):
     _inherit = "relance.engine"
@@ -124,17 +126,28 @@ class RelanceEngine(models.AbstractModel):
     @api.model
     def _relance_warn_prescriptions(self, today):
         """Three months before a claim expires, an activity for the person in
-        charge of the customer (once per invoice)."""
+        charge of the customer (once per expiry date: a date moved by a
+        payment or an acknowledgement of debt is warned again)."""
         moves = self.env["account.move"].search(
             [
                 *self.env["account.move"]._relance_open_domain(),
                 ("relance_prescription_warned", "=", False),
-                ("relance_prescription_date", "<=", fields.Date.add(today, months=3)),
+                (
+                    "relance_prescription_date",
+                    "<=",
+                    prescription.warning_horizon(today),
+                ),
             ]
         )
         if not moves:
             return
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        activity_type = self.env.ref(
+            "relance_facture.mail_activity_type_relance_prescription"
+        )
+        # the warning of an earlier date is obsolete
+        moves.activity_unlink(
+            ["relance_facture.mail_activity_type_relance_prescription"]
+        )
         model_id = self.env["ir.model"]._get_id("account.move")
         admin = self.env.ref("base.user_admin")
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
@@ -143,6 +156,7 @@ class RelanceEngine(models.AbstractModel):
                     "res_model_id": model_id,
                     "res_id": move.id,
                     "activity_type_id": activity_type.id,
+                    "automated": True,
                     "relance_company_id": move.company_id.id,
                     "user_id": move.commercial_partner_id._relance_responsible(
                         move.company_id, admin
@@ -153,9 +167,14 @@ class RelanceEngine(models.AbstractModel):
                         date=fields.Date.to_string(move.relance_prescription_date),
                     ),
                     "note": self.env._(
-                        "The claim of %(invoice)s expires on %(date)s: act before "
-                        "(formal notice, injonction de payer, acknowledgement of "
-                        "debt).",
+                        "The claim of %(invoice)s is time-barred after %(date)s. "
+                        "Only the customer's acknowledgement of the debt (C. civ. "
+                        "2240), a court claim, including an injonction de payer "
+                        "request (C. civ. 2241), or an enforcement or protective "
+                        "measure (C. civ. 2244) interrupts prescription; a "
+                        "reminder or a "
+                        "formal notice does not. Record an acknowledgement in the "
+                        "invoice's Dunning tab.",
                         invoice=move.name,
                         date=fields.Date.to_string(move.relance_prescription_date),
                     ),
@@ -163,4 +182,5 @@ class RelanceEngine(models.AbstractModel):
                 for move in moves
             ]
         )
-        moves.write({"relance_prescription_warned": True})
+        for expiry, group in moves.grouped("relance_prescription_date").items():
+            group.write({"relance_prescription_warned_date": expiry})

@@ -71,12 +71,29 @@ class RelanceRate(models.Model):
 
     @api.model
     def _relance_lookup(self, table, day):
-        """Rate record for ``day``, and whether it is a fallback (the
-        semester is missing: the latest known earlier semester is used)."""
+        """Rate record of ``day``'s semester, and whether it is missing.
+
+        A missing semester is never filled with another semester's rate: the
+        caller says so and computes nothing rather than something wrong."""
+        record = table.get(penalty.semester_start(day))
+        return (record, False) if record else (self.browse(), True)
+
+    @api.model
+    def _relance_semester_label(self, day):
         start = penalty.semester_start(day)
-        if start in table:
-            return table[start], False
-        earlier = [d for d in table if d <= start]
-        if earlier:
-            return table[max(earlier)], True
-        return (table[min(table)], True) if table else (self.browse(), True)
+        return f"{start.year} H{1 if start.month <= 6 else 2}"
+
+    @api.model
+    def _relance_missing_semesters(self, first_day, last_day):
+        """Labels of the semesters from ``first_day`` to ``last_day`` that
+        have no rate in the table."""
+        table = self._relance_table()
+        missing = []
+        day = penalty.semester_start(first_day)
+        while day <= last_day:
+            if day not in table:
+                missing.append(self._relance_semester_label(day))
+            day = day.replace(
+                year=day.year + (day.month == 7), month=1 if day.month == 7 else 7
+            )
+        return missing

@@ -75,6 +75,12 @@ class ResCompany(models.Model):
         help="Invoices to professionals state the penalty rate and the 40 EUR "
         "recovery indemnity (L441-9 C. com.).",
     )
+    relance_discount_terms = fields.Char(
+        string="Early-Payment Discount Terms",
+        translate=True,
+        help="Printed on invoices to professionals (L441-9 C. com.); empty "
+        "prints 'No discount for early payment.'",
+    )
     relance_payment_term_cap = fields.Selection(
         [
             ("60_days", "60 days from the invoice date"),
@@ -88,6 +94,14 @@ class ResCompany(models.Model):
         default=8,
         help="Days the customer has to pay after receiving the formal notice.",
     )
+    relance_notice_delivery_days = fields.Integer(
+        string="Formal Notice Delivery Margin (days)",
+        default=0,
+        help="The deadline runs from receipt. When set, the letter also gives "
+        "the date by which to pay if it arrives within this many days of its "
+        "date (a registered letter may wait 15 days at the post office); 0 "
+        "prints the period only.",
+    )
     relance_signatory_id = fields.Many2one(
         "res.users",
         string="Formal Notice Signatory",
@@ -95,8 +109,17 @@ class ResCompany(models.Model):
     )
     relance_legal_form = fields.Char(
         string="Legal Form",
-        help="Printed on formal notices after the company name, e.g. "
-        "'SAS au capital de 10 000 EUR'.",
+        help="Printed on formal notices after the company name, e.g. 'SAS'.",
+    )
+    relance_share_capital = fields.Monetary(
+        string="Share Capital",
+        currency_field="currency_id",
+        help="Printed on formal notices when set.",
+    )
+    relance_rcs_city = fields.Char(
+        string="RCS City",
+        help="City of the trade register (RCS) the company is registered at, "
+        "printed as 'RCS <city>'.",
     )
     relance_penalty_product_id = fields.Many2one(
         "product.product",

@@ -38,11 +38,17 @@ class ResConfigSettings(models.TransientModel):
     relance_invoice_mentions = fields.Boolean(
         related="company_id.relance_invoice_mentions", readonly=False
     )
+    relance_discount_terms = fields.Char(
+        related="company_id.relance_discount_terms", readonly=False
+    )
     relance_payment_term_cap = fields.Selection(
         related="company_id.relance_payment_term_cap", readonly=False
     )
     relance_notice_deadline_days = fields.Integer(
         related="company_id.relance_notice_deadline_days", readonly=False
+    )
+    relance_notice_delivery_days = fields.Integer(
+        related="company_id.relance_notice_delivery_days", readonly=False
     )
     relance_signatory_id = fields.Many2one(
         related="company_id.relance_signatory_id", readonly=False
@@ -50,11 +56,22 @@ class ResConfigSettings(models.TransientModel):
     relance_legal_form = fields.Char(
         related="company_id.relance_legal_form", readonly=False
     )
+    relance_share_capital = fields.Monetary(
+        related="company_id.relance_share_capital",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    relance_rcs_city = fields.Char(
+        related="company_id.relance_rcs_city", readonly=False
+    )
     relance_penalty_product_id = fields.Many2one(
         related="company_id.relance_penalty_product_id", readonly=False
     )
     relance_penalty_rate_warning = fields.Char(
         compute="_compute_relance_penalty_rate_warning"
+    )
+    relance_rate_missing_warning = fields.Char(
+        compute="_compute_relance_rate_missing_warning"
     )
     relance_new_months = fields.Integer(
         related="company_id.relance_new_months", readonly=False
@@ -120,6 +137,20 @@ class ResConfigSettings(models.TransientModel):
                     settings.relance_penalty_rate, fields.Date.context_today(settings)
                 )
             )
+
+    def _compute_relance_rate_missing_warning(self):
+        # penalties may be claimed for five years (L110-4 C. com.)
+        today = fields.Date.context_today(self)
+        missing = self.env["relance.rate"]._relance_missing_semesters(
+            today.replace(year=today.year - 5), today
+        )
+        warning = missing and self.env._(
+            "No published rate for %(semesters)s: penalties of those semesters are "
+            "not computed until you add them (Late-Payment Rates).",
+            semesters=", ".join(missing),
+        )
+        for settings in self:
+            settings.relance_rate_missing_warning = warning or False
 
     @api.depends("relance_bank_check", "relance_bank_stale_days")
     def _compute_relance_bank_warning(self):

@@ -13,6 +13,8 @@ PARTNER_STAGES = [
     ("to_validate", "Waiting for validation"),
     ("formal_notice", "Formal notice sent"),
     ("escalated", "Escalated"),
+    # last: a customer in proceedings is filed there whatever its other invoices
+    ("proceedings", "In collective proceedings"),
 ]
 
 
@@ -75,7 +77,9 @@ class ResPartner(models.Model):
         compute="_compute_relance_is_consumer",
         store=True,
         readonly=False,
-        help="A private person (B2C) rather than a professional (B2B).",
+        help="A private person (B2C) rather than a professional (B2B). "
+        "Proposed from the customer: a company, or a person with a company ID "
+        "(SIRET/SIREN) or a VAT number, is a professional; can be corrected.",
         groups="base.group_user",
     )
     relance_preferred_channel = fields.Selection(
@@ -88,14 +92,23 @@ class ResPartner(models.Model):
     )
     relance_collective_proceedings = fields.Boolean(
         string="In Collective Proceedings",
-        help="Safeguard, receivership or liquidation: no recovery indemnity "
-        "is claimed (D441-5).",
+        compute="_compute_relance_collective_proceedings",
+        store=True,
+        help="Safeguard, receivership or liquidation: follows the date of the "
+        "opening judgment.",
         groups="base.group_user",
     )
     relance_penalty_rate = fields.Float(
         string="Contractual Penalty Rate (%)",
         digits=(5, 2),
         help="Rate agreed with this customer; empty uses the company's.",
+        groups="base.group_user",
+    )
+    relance_public_buyer = fields.Boolean(
+        string="Public Buyer",
+        help="A public-sector customer paying under a public contract: late-payment "
+        "interest at the ECB rate of the semester when it started running plus 8 "
+        "points (R2192-31 of the French Public Procurement Code).",
         groups="base.group_user",
     )
     relance_penalty_total = fields.Monetary(
@@ -461,11 +474,31 @@ class ResPartner(models.Model):
         self.sudo()._relance_apply_rules(partners.sudo(), company)
         return True
 
-    @api.depends("is_company", "parent_id.is_company")
+    def _relance_professional_id_fields(self):
+        """Identifiers only a professional has: a sole trader is not a company
+        in Odoo but has a SIRET/SIREN or a VAT number (l10n_fr adds siret)."""
+        return [
+            fname
+            for fname in ("company_registry", "vat", "siret")
+            if fname in self._fields
+        ]
+
+    @api.depends(
+        lambda self: [
+            "is_company",
+            "parent_id.is_company",
+            *self._relance_professional_id_fields(),
+        ]
+    )
     def _compute_relance_is_consumer(self):
+        # Only a default: the user may correct it, and only a change of these
+        # fields proposes it again.
+        id_fields = self._relance_professional_id_fields()
         for partner in self:
             partner.relance_is_consumer = not (
-                partner.is_company or partner.parent_id.is_company
+                partner.is_company
+                or partner.parent_id.is_company
+                or any(partner[fname] for fname in id_fields)
             )
 
     @api.depends_context("company")

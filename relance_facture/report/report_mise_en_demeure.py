@@ -62,6 +62,8 @@ class ReportMiseEnDemeure(models.AbstractModel):
         if company.relance_fr_rules:
             kind = "b2c" if partner.relance_is_consumer else "b2b"
         lines, penalty, indemnity, late_count, rates = [], 0.0, 0.0, 0, set()
+        missing_rates = set()
+        Rate = env["relance.rate"]
         for move in dispatch.move_ids:
             detail = details[move]
             due = move.relance_due_date or move.invoice_date_due
@@ -70,8 +72,15 @@ class ReportMiseEnDemeure(models.AbstractModel):
             if kind == "b2b" and detail["indemnity"]:
                 indemnity += detail["indemnity"]
                 late_count += 1
-            if kind == "b2b" and detail["rate"]:
-                rates.add(detail["rate"])
+            if kind == "b2b":
+                # every rate applied, with its semester (a period may span
+                # a 1 January or a 1 July)
+                rates.update(
+                    (Rate._relance_semester_label(seg[0]), seg[4])
+                    for seg in detail["segments"]
+                )
+                if detail.get("rate_missing"):
+                    missing_rates.add(detail["rate_missing"])
             lines.append(
                 {
                     "name": move.name,
@@ -89,10 +98,32 @@ class ReportMiseEnDemeure(models.AbstractModel):
         deadline = dispatch.deadline_date or dispatch._relance_notice_deadline(
             letter_date + timedelta(days=DELIVERY_DAYS[mode])
         )
+        # The period runs from receipt, which the letter cannot know: a date
+        # is printed only with the company's delivery margin, as a condition.
+        margin = company.relance_notice_delivery_days
+        deadline_text = env._(
+            "You have %(days)s days from receipt of this letter to pay.",
+            days=company.relance_notice_deadline_days,
+        )
+        if margin > 0:
+            deadline_text += " " + env._(
+                "If this letter reaches you within %(margin)s days of its date, "
+                "that is by %(date)s.",
+                margin=margin,
+                date=day(
+                    dispatch._relance_notice_deadline(
+                        letter_date + timedelta(days=margin)
+                    ),
+                    long=True,
+                ),
+            )
         signatory = company.relance_signatory_id or dispatch.user_id
         bank = company.partner_id.bank_ids[:1]
         rate_text = ", ".join(
-            formatLang(env, rate, digits=2) + " %" for rate in sorted(rates)
+            f"{formatLang(env, rate, digits=2)} % ({semester})"
+            if len(rates) > 1
+            else f"{formatLang(env, rate, digits=2)} %"
+            for semester, rate in sorted(rates)
         )
         total = principal + penalty + indemnity
         # The code pays the sum the letter demands.
@@ -117,18 +148,14 @@ class ReportMiseEnDemeure(models.AbstractModel):
                 "Fixed recovery indemnity: %(count)s late invoice(s) × %(amount)s "
                 "(article D441-5 du Code de commerce)",
                 count=late_count,
-                amount=money(40.0),
+                # the law's amount, in euros (converted in the total)
+                amount=formatLang(env, 40.0, currency_obj=env.ref("base.EUR")),
             ),
             "demand": env._(
                 "We therefore formally demand that you pay the sum of %(total)s.",
                 total=money(total),
             ),
-            "deadline_text": env._(
-                "You have %(days)s days from receipt of this letter to pay, that is "
-                "by %(date)s at the latest.",
-                days=company.relance_notice_deadline_days,
-                date=day(deadline, long=True),
-            ),
+            "deadline_text": deadline_text,
         }
         return {
             **texts,
@@ -141,7 +168,20 @@ class ReportMiseEnDemeure(models.AbstractModel):
             "legal_form": company.relance_legal_form or "",
             "iban": bank.acc_number or "",
             "bic": bank.bank_bic or "",
-            "debtor_siren": partner.company_registry or partner.vat or "",
+            # a VAT number is not a SIREN: each under its own label
+            "debtor_siren": partner.company_registry or "",
+            "debtor_vat": partner.vat or "",
+            "rcs_city": company.relance_rcs_city or "",
+            "share_capital": company.relance_share_capital
+            and formatLang(
+                env, company.relance_share_capital, currency_obj=company.currency_id
+            ),
+            "rate_missing_text": missing_rates
+            and env._(
+                "No published rate for %(semesters)s: the penalties of that period "
+                "are not claimed in this letter.",
+                semesters=", ".join(sorted(missing_rates)),
+            ),
             "debtor_ref": partner.ref or "",
             "reminders": self._relance_reminders(env, dispatch, history, day),
             "lines": lines,

@@ -23,3 +23,6 @@ from . import test_phone_first
 from . import test_reminder_rendering
 from . import test_day_plan
 from . import test_two_companies
+from . import test_prescription
+from . import test_consumer_detection
+from . import test_collective_proceedings

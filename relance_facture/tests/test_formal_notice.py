@@ -1,5 +1,6 @@
 import base64
 import io
+import re
 import subprocess
 import zipfile
 
@@ -32,6 +33,8 @@ class TestFormalNotice(RelanceCommon):
                 "country_id": france.id,
                 "relance_fr_rules": True,
                 "relance_legal_form": "SAS au capital de 10 000 EUR",
+                # the letter prints its date only with a delivery margin
+                "relance_notice_delivery_days": 3,
                 "phone": "+33 1 23 45 67 89",
                 "relance_signatory_id": cls.env.user.id,
             }
@@ -339,6 +342,122 @@ class TestFormalNotice(RelanceCommon):
         self.assertIn("02/13/2026", history)
         with self.assertRaises(UserError):
             self._relance_track(letter, ack_date="2026-01-01")
+
+    def _relance_letter_values(self, letter):
+        report = self.env["report.relance_facture.report_mise_en_demeure"]
+        return report._get_report_values(letter.ids)["letters"][letter.id]
+
+    def test_deadline_runs_from_receipt(self):
+        """The period runs from receipt: without a delivery margin no date is
+        printed; with one, the date is given as a condition of delivery."""
+        self.company.relance_notice_delivery_days = 0
+        _invoices, notices = self._relance_notices(self.pro)
+        letter = self._relance_validate(notices)
+        values = self._relance_letter_values(letter)
+        self.assertEqual(
+            values["deadline_text"],
+            "You have 8 days from receipt of this letter to pay.",
+        )
+        self.company.write(
+            {"relance_notice_delivery_days": 18, "relance_notice_deadline_days": 10}
+        )
+        values = self._relance_letter_values(letter)
+        # 2 February + 18 days of delivery and post-office keeping + 10 days
+        self.assertEqual(
+            values["deadline_text"],
+            "You have 10 days from receipt of this letter to pay. If this letter "
+            "reaches you within 18 days of its date, that is by 2 March 2026.",
+        )
+
+    def test_letter_states_every_rate_and_creditor_identity(self):
+        """A period over 1 July lists each semester's rate; a semester
+        without a published rate is said, not filled; the creditor block
+        carries the RCS city and the share capital; a VAT number is never
+        printed as a SIREN."""
+        self.company.write(
+            {
+                "relance_legal_form": "SAS",
+                "relance_share_capital": 10000,
+                "relance_rcs_city": "Paris",
+                "company_registry": "123 456 789",
+            }
+        )
+        self.pro.write({"company_registry": False, "vat": "FR23334175221"})
+        _invoices, notices = self._relance_notices(self.pro)
+        with self.mock_mail_gateway(), freeze_time("2026-07-15"):
+            notices.action_validate()
+        letter = notices.dispatch_ids.filtered(lambda d: d.channel == "formal_notice")
+        values = self._relance_letter_values(letter)
+        self.assertEqual(values["debtor_siren"], "")
+        self.assertEqual(values["debtor_vat"], "FR23334175221")
+        self.assertEqual(values["rcs_city"], "Paris")
+        self.assertIn("No published rate for 2026 H2", values["rate_missing_text"])
+        self.assertEqual(values["penalty_value"], 0.0)
+        self.env["relance.rate"].create(
+            {"date_start": "2026-07-01", "ecb_rate": 2.0, "legal_rate_other": 2.5}
+        )
+        values = self._relance_letter_values(letter)
+        self.assertFalse(values["rate_missing_text"])
+        self.assertIn("12.15 % (2026 H1), 12.00 % (2026 H2)", values["penalty_label"])
+        self.assertGreater(values["penalty_value"], 0.0)
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "relance_facture.action_report_mise_en_demeure", letter.ids
+        )
+        text = _norm(re.sub(r"<[^>]+>", " ", html.decode()))
+        self.assertIn("SIREN 123 456 789", text)
+        self.assertIn("RCS Paris", text)
+        self.assertIn("with a share capital of", text)
+        self.assertIn("VAT: FR23334175221", text)
+        self.assertNotIn("SIREN: FR23334175221", text)
+
+    def test_formal_notice_email_period_mode_and_closing(self):
+        """The email gives the company's period, the letter's sending mode,
+        and closes once."""
+        self.company.relance_notice_deadline_days = 10
+        _invoices, notices = self._relance_notices(self.pro)
+        with self.mock_mail_gateway(), freeze_time(LETTER_DAY):
+            notices.action_validate()
+            body = _norm(self._new_mails.body_html)
+        self.assertIn("within 10 days of receiving our formal notice letter", body)
+        self.assertIn(
+            "sent to you by registered letter with acknowledgement of receipt", body
+        )
+        self.assertNotIn("eight days", body)
+        self.assertEqual(body.count("Yours faithfully"), 1)
+        self.assertNotIn("Best regards", body)
+
+    def test_escalation_names_the_court(self):
+        """Injonction de payer: the tribunal judiciaire for a consumer, the
+        commercial court only between traders."""
+        channel = self.env["relance.channel.validation"]
+        self.assertIn(
+            "at the tribunal judiciaire (the customer is a consumer)",
+            channel._relance_escalation_routes(self.consumer),
+        )
+        pro = channel._relance_escalation_routes(self.pro)
+        self.assertIn("commercial court if the customer is a trader", pro)
+        self.assertIn("otherwise at the tribunal judiciaire", pro)
+
+    def test_scanned_acknowledgement_kept(self):
+        """The signed AR is kept on the formal notice and in the case file."""
+        invoices, notices = self._relance_notices(self.pro)
+        letter = self._relance_validate(notices)
+        scan = b"%PDF-1.4 signed acknowledgement"
+        with freeze_time("2026-02-06"):
+            self._relance_track(
+                letter,
+                ack_date="2026-02-05",
+                ack_file=base64.b64encode(scan),
+                ack_filename="AR 1A0123456789.pdf",
+            )
+        self.assertEqual(letter.ack_attachment_id.raw, scan)
+        self.assertEqual(letter.ack_attachment_id.res_id, letter.id)
+        attachment = self.env["relance.case.file"]._relance_build(self.pro, invoices)
+        with zipfile.ZipFile(io.BytesIO(attachment.raw)) as archive:
+            names = archive.namelist()
+            ack = [n for n in names if n.endswith("AR 1A0123456789.pdf")]
+            self.assertEqual(len(ack), 1, names)
+            self.assertEqual(archive.read(ack[0]), scan)
 
     def test_case_file_zip(self):
         invoices, notices = self._relance_notices(self.pro)

@@ -67,6 +67,8 @@ class TestInvoiceMentions(RelanceCommon):
         cases = [
             # due date, company rate, customer rate, expected rate
             ("2025-05-10", 0.0, 0.0, "13.15 %"),
+            # late from 1 July: the second semester's rate
+            ("2025-06-30", 0.0, 0.0, "12.15 %"),
             ("2025-09-10", 0.0, 0.0, "12.15 %"),
             ("2026-02-01", 15.0, 0.0, "15.00 %"),
             ("2026-02-01", 15.0, 18.0, "18.00 %"),
@@ -80,6 +82,23 @@ class TestInvoiceMentions(RelanceCommon):
                 invoice = self._relance_invoice(due=due, post=False)
                 mention = invoice._relance_invoice_legal_mention()
                 self.assertIn(f"annual rate of {expected}", mention)
+
+    def test_discount_terms_and_missing_rate(self):
+        """L441-9: the early-payment discount terms are stated (the
+        company's own wording when set); a semester without a published
+        rate gives the legal definition, not another semester's figure."""
+        invoice = self._relance_invoice(due="2026-02-01", post=False)
+        mention = invoice._relance_invoice_legal_mention()
+        self.assertTrue(mention.startswith("No discount for early payment. "))
+        self.company.relance_discount_terms = "Escompte de 1 % sous 10 jours."
+        mention = invoice._relance_invoice_legal_mention()
+        self.assertTrue(mention.startswith("Escompte de 1 % sous 10 jours. "))
+        later = self._relance_invoice(due="2026-08-01", post=False)
+        self.assertIn(
+            "annual rate of the European Central Bank's refinancing rate plus 10 "
+            "points",
+            later._relance_invoice_legal_mention(),
+        )
 
     def test_payment_term_warning(self):
         cases = [
@@ -127,3 +146,13 @@ class TestInvoiceMentions(RelanceCommon):
         mention = invoice.with_context(lang="fr_FR")._relance_invoice_legal_mention()
         self.assertIn("au taux annuel de 12,15 %", mention)
         self.assertIn("L441-10 du Code de commerce", mention)
+        # the PDF of a French customer's invoice, read back
+        self.customer.lang = "fr_FR"
+        text = " ".join(self._invoice_pdf_text(invoice).split())
+        for expected in (
+            "Pas d'escompte pour paiement anticipé.",
+            "au taux annuel de 12,15 %",
+            "article D441-5 du Code de commerce",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)

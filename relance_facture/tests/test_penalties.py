@@ -125,9 +125,11 @@ class TestPenalties(RelanceCommon):
 
     def test_collective_proceedings_no_indemnity(self):
         invoice = self._relance_invoice(due="2026-01-15", amount=12000)
-        self.customer.relance_collective_proceedings = True
+        # opened before the due date: paying at the due date is forbidden
+        # (L441-10 II) and penalties never start (L622-28)
+        self.customer.relance_proceedings_date = "2026-01-10"
         penalty, indemnity, note = self._details(invoice, "2026-02-16")
-        self.assertEqual((penalty, indemnity), (127.82, 0.0))
+        self.assertEqual((penalty, indemnity), (0.0, 0.0))
         self.assertIn("collective proceedings", note)
 
     def test_rules_switched_off(self):
@@ -135,13 +137,63 @@ class TestPenalties(RelanceCommon):
         self.company.relance_fr_rules = False
         self.assertEqual(self._details(invoice, "2026-02-16")[:2], (0.0, 0.0))
 
-    def test_missing_semester_uses_latest_rate_with_warning(self):
+    def test_missing_semester_computes_nothing(self):
+        """2026 H2 is not in the shipped table: no other semester's rate
+        fills it, the invoice says so and computes no penalty (the 40 EUR
+        does not depend on a rate)."""
         invoice = self._relance_invoice(due="2026-06-20", amount=12000)
-        # 10 days in 2026 H1 and 10 days in 2026 H2 (not published yet)
+        penalty, indemnity, note = self._details(invoice, "2026-07-10")
+        self.assertEqual((penalty, indemnity), (0.0, 40.0))
+        self.assertIn("no published rate for 2026 H2: penalties not computed", note)
+        # the manager adds the semester: the penalty follows
+        self.env["relance.rate"].create(
+            {"date_start": "2026-07-01", "ecb_rate": 2.0, "legal_rate_other": 2.5}
+        )
         penalty, _indemnity, note = self._details(invoice, "2026-07-10")
-        self.assertEqual(penalty, 79.89)
-        self.assertIn("no published rate", note)
-        self.assertIn("2026 H1", note)
+        # 10 days at 12.15 % and 10 days at 12.00 % on 12 000
+        self.assertEqual(penalty, round(12000 * (0.1215 + 0.12) * 10 / 365, 2))
+        self.assertNotIn("no published rate", note)
+
+    def test_public_buyer_ecb_plus_8_of_first_semester(self):
+        """R2192-31 CCP: the ECB rate of the semester in which the interest
+        started to run, plus 8 points, for the whole period (3.15 % in 2025
+        H1, even after 1 July)."""
+        self.customer.relance_public_buyer = True
+        invoice = self._relance_invoice(due="2025-06-20", amount=12000)
+        penalty, indemnity, _note = self._details(invoice, "2025-07-10")
+        # 20 days x 12 000 x 11.15 % / 365
+        self.assertEqual((penalty, indemnity), (73.32, 40.0))
+        mention = invoice._relance_invoice_legal_mention()
+        self.assertIn("R2192-31", mention)
+        self.assertNotIn("L441-10", mention)
+
+    def test_invoice_due_in_2022_uses_2022_rate(self):
+        """ECB 0.00 % in 2022 H1: 10.00 %, not the 12.50 % of 2023 H1."""
+        invoice = self._relance_invoice(due="2022-03-15", amount=10000)
+        penalty, indemnity, note = self._details(invoice, "2022-04-14")
+        # 30 days x 10 000 x 10.00 % / 365
+        self.assertEqual((penalty, indemnity), (82.19, 40.0))
+        self.assertEqual(note, "")
+
+    def test_indemnity_converted_from_euros(self):
+        """The 40 EUR of D441-5 in the invoice's currency, at the invoice
+        date's rate: never 40 units of another currency."""
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        # 1 unit of the company's currency = 0.8 EUR: 40 EUR = 50.00
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": euro.id,
+                "name": "2025-12-01",
+                "rate": 0.8,
+                "company_id": self.company.id,
+            }
+        )
+        self.assertNotEqual(self.company.currency_id, euro)
+        invoice = self._relance_invoice(due="2026-01-15", amount=12000)
+        penalty, indemnity, note = self._details(invoice, "2026-02-16")
+        self.assertEqual((penalty, indemnity), (127.82, 50.0))
+        self.assertIn("40 EUR = ", note)
 
     def test_penalty_invoice_from_customer(self):
         late = self._relance_invoice(due="2026-01-15", amount=12000)
@@ -176,25 +228,6 @@ class TestPenalties(RelanceCommon):
         self.assertEqual(penalty_invoice.amount_total, 167.82)
         self.assertEqual(late.relance_penalty_invoice_id, penalty_invoice)
         self.assertEqual(penalty_invoice.relance_penalty_origin_ids, late)
-
-    def test_prescription_date_and_warning(self):
-        b2b = self._relance_invoice(due="2021-03-01", amount=1000)
-        b2c = self._relance_invoice(self.consumer, due="2024-03-01", amount=1000)
-        self.assertEqual(str(b2b.relance_prescription_date), "2026-03-01")
-        self.assertEqual(str(b2c.relance_prescription_date), "2026-03-01")
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        with self.mock_mail_gateway(), freeze_time("2025-11-15"):
-            self._relance_run()
-        self.assertFalse(
-            b2b.activity_ids.filtered(lambda a: a.activity_type_id == todo)
-        )
-        with self.mock_mail_gateway(), freeze_time("2025-12-05"):
-            self._relance_run()
-            self._relance_run()
-        for move in (b2b, b2c):
-            warning = move.activity_ids.filtered(lambda a: a.activity_type_id == todo)
-            self.assertEqual(len(warning), 1)
-            self.assertIn("2026-03-01", warning.summary)
 
     def test_email_states_penalties_for_professionals_only(self):
         with freeze_time("2026-01-01"):

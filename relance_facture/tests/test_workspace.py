@@ -211,6 +211,7 @@ class TestCustomerStage(RelanceCommon):
                 "to_validate",
                 "formal_notice",
                 "escalated",
+                "proceedings",
             ],
         )
         self._relance_reconcile_paid(older)

@@ -2,3 +2,4 @@ from . import ladder
 from . import penalty
 from . import holidays
 from . import call_hours
+from . import prescription

@@ -82,16 +82,25 @@ def late_interest_unrounded(
     *, first_day, last_day, balance, payments=(), rate_for, basis=365
 ):
     """The same sum before rounding, to add up the instalments of one invoice."""
+    return segments_interest(
+        interest_segments(
+            first_day=first_day,
+            last_day=last_day,
+            balance=balance,
+            payments=payments,
+            rate_for=rate_for,
+        ),
+        basis=basis,
+    )
+
+
+def segments_interest(segments, basis=365):
+    """Σ balance × rate / basis × days over ``interest_segments()`` runs,
+    unrounded."""
     return sum(
         (
             seg_balance * Decimal(str(rate)) / Decimal(100) * days / Decimal(basis)
-            for _start, _end, days, seg_balance, rate in interest_segments(
-                first_day=first_day,
-                last_day=last_day,
-                balance=balance,
-                payments=payments,
-                rate_for=rate_for,
-            )
+            for _start, _end, days, seg_balance, rate in segments
         ),
         Decimal(0),
     )

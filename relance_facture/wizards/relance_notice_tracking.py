@@ -39,6 +39,11 @@ class RelanceNoticeTracking(models.TransientModel):
     deadline_date = fields.Date(
         string="Payment Deadline", compute="_compute_deadline_date"
     )
+    ack_file = fields.Binary(
+        string="Scanned Acknowledgement",
+        help="The signed acknowledgement of receipt, kept in the history.",
+    )
+    ack_filename = fields.Char()
 
     @api.depends("ack_date", "dispatch_id")
     def _compute_deadline_date(self):
@@ -93,10 +98,29 @@ class RelanceNoticeTracking(models.TransientModel):
         changed = any(dispatch[fname] != value for fname, value in vals.items())
         # the tracking fields are the only ones of a sent message a user
         # records, and only here (the history is otherwise read-only)
+        if self.ack_file:
+            vals["ack_attachment_id"] = self._relance_store_ack(dispatch).id
+            changed = True
         dispatch.sudo().write(vals)
         if changed:
             self._relance_log(dispatch)
         return {"type": "ir.actions.act_window_close"}
+
+    def _relance_store_ack(self, dispatch):
+        """The scanned acknowledgement, attached to the formal notice (its
+        company rule applies)."""
+        name = self.ack_filename or self.env._(
+            "Acknowledgement of receipt %(date)s.pdf",
+            date=fields.Date.to_string(self.ack_date or dispatch.date),
+        )
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "datas": self.ack_file,
+                "res_model": dispatch._name,
+                "res_id": dispatch.id,
+            }
+        )
 
     def _relance_log(self, dispatch):
         """A line in the history of the invoices and of the customer."""

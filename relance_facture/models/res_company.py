@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
 
 from ..tools import call_hours, holidays, penalty
 
@@ -382,6 +383,23 @@ class ResCompany(models.Model):
         return self.relance_default_profile_id or self.env.ref(
             "relance_facture.profile_standard", raise_if_not_found=False
         )
+
+    def _relance_letter_identity(self, debtor):
+        """Creditor and debtor identity printed on formal notices and
+        declarations of claim, formatted in the context language."""
+        self.ensure_one()
+        return {
+            "company_registry": self.company_registry or "",
+            "legal_form": self.relance_legal_form or "",
+            "rcs_city": self.relance_rcs_city or "",
+            "share_capital": self.relance_share_capital
+            and formatLang(
+                self.env, self.relance_share_capital, currency_obj=self.currency_id
+            ),
+            # a VAT number is not a SIREN: each under its own label
+            "debtor_siren": debtor.company_registry or "",
+            "debtor_vat": debtor.vat or "",
+        }
 
     def _relance_rate_floor_warning(self, contractual_rate, day):
         """Warn when a contractual rate is below 3 × the legal rate (L441-10)."""

@@ -103,16 +103,7 @@ class ReportDeclarationCreance(models.AbstractModel):
         )
         return {
             "lang": lang,
-            "company_registry": company.company_registry or "",
-            "legal_form": company.relance_legal_form or "",
-            # a VAT number is not a SIREN: each under its own label
-            "debtor_siren": partner.company_registry or "",
-            "debtor_vat": partner.vat or "",
-            "rcs_city": company.relance_rcs_city or "",
-            "share_capital": company.relance_share_capital
-            and formatLang(
-                env, company.relance_share_capital, currency_obj=company.currency_id
-            ),
+            **company.with_env(env)._relance_letter_identity(partner),
             "lines": lines,
             "due": money(totals["due"]),
             "to_fall_due": money(totals["to_fall_due"]),

@@ -164,18 +164,9 @@ class ReportMiseEnDemeure(models.AbstractModel):
             "mode": self._relance_label(env, dispatch, "sending_mode", mode),
             "place": company.city or "",
             "date": day(letter_date, long=True),
-            "company_registry": company.company_registry or "",
-            "legal_form": company.relance_legal_form or "",
+            **company.with_env(env)._relance_letter_identity(partner),
             "iban": bank.acc_number or "",
             "bic": bank.bank_bic or "",
-            # a VAT number is not a SIREN: each under its own label
-            "debtor_siren": partner.company_registry or "",
-            "debtor_vat": partner.vat or "",
-            "rcs_city": company.relance_rcs_city or "",
-            "share_capital": company.relance_share_capital
-            and formatLang(
-                env, company.relance_share_capital, currency_obj=company.currency_id
-            ),
             "rate_missing_text": missing_rates
             and env._(
                 "No published rate for %(semesters)s: the penalties of that period "

@@ -50,6 +50,27 @@ odoo_run() {
   "$PYTHON" -m odoo "${sub[@]}" --addons-path="$ODOO_ADDONS,$ADDON_PARENT" "$@"
 }
 
+# oca_addons REQUIREMENT...: prints the folder (for --addons-path) holding the
+# OCA addons of these PyPI wheels, installed once under var/oca with --no-deps
+# (their metadata asks for an "odoo" distribution). They go to their own
+# folder, never into site-packages: a site-packages/odoo folder would shadow
+# an Odoo installed in editable mode.
+oca_addons() {
+  local dir key
+  key=$(printf '%s\n' "$@" | sha1sum | cut -c1-8)
+  dir=$VAR/oca/$key
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    "$PYTHON" -m pip install -q --no-deps --target "$dir" "$@" >&2 || return 1
+    touch "$dir/.done"
+  fi
+  printf '%s\n' "$dir/odoo/addons"
+}
+
+# The queue_job this Odoo 18.0 snapshot can run (later 18.0 releases need
+# odoo.api.private).
+QUEUE_JOB_WHEEL=odoo-addon-queue-job==18.0.1.2.0
+
 db_user() { printf '%s' "${PGUSER:-$(id -un)}"; }
 pg_ok() { psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; }
 db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname='$1'")" = 1 ]; }

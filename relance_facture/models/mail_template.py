@@ -20,7 +20,13 @@ class MailTemplate(models.Model):
         renders. A dunning run renders one reminder per customer, hundreds
         per batch, and compiling took a fifth of the run: the bodies of
         dunning messages are compiled once per batch and language, then run
-        for each message. Anything unusual goes through Odoo's own path."""
+        for each message. Anything unusual goes through Odoo's own path.
+
+        Odoo has no public call that renders an inline template for many
+        records with one compilation, so this replays the steps of
+        ``ir.qweb._render``; ``test_odoo_render_steps_unchanged`` fails when
+        Odoo changes them, ``test_batch_compiled_once_same_bodies`` checks
+        the bodies are Odoo's own."""
         if (
             model != "relance.dispatch"
             or len(res_ids) < 2

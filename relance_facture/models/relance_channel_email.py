@@ -1,7 +1,24 @@
+import textwrap
 import uuid
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
+from odoo.tools.mail import html_to_inner_content
+
+# Odoo's light layout: the company's header and footer around the body.
+EMAIL_LAYOUT = "mail.mail_notification_light"
+
+
+class _LayoutMessage:
+    """What mail's layouts read of the message they wrap: its body, the
+    name of its record and its preview (``mail.message._compute_preview``)."""
+
+    def __init__(self, body, record_name):
+        self.body = body
+        self.record_name = record_name
+        self.preview = textwrap.shorten(html_to_inner_content(body), 190)
 
 
 class RelanceChannelEmail(models.AbstractModel):
@@ -50,11 +67,14 @@ class RelanceChannelEmail(models.AbstractModel):
         for template, group in to_send.grouped(
             lambda d: d.level_id.mail_template_id
         ).items():
+            # the layout is applied to the outgoing email only (as Odoo's
+            # message_post does): the message keeps the body the template
+            # made, and the sanitizer reads that body, not the layout too
             mails = template.with_context(mail_notify_force_send=False).send_mail_batch(
-                group.ids,
-                force_send=False,
-                email_layout_xmlid="mail.mail_notification_light",
+                group.ids, force_send=False, email_layout_xmlid=False
             )
+            if not template.email_layout_xmlid:  # else Odoo applied it
+                self._relance_apply_layout(template, mails, EMAIL_LAYOUT)
             mail_by_dispatch = {mail.res_id: mail for mail in mails}
             for dispatch in group:
                 dispatch.mail_id = mail_by_dispatch.get(dispatch.id)
@@ -68,6 +88,46 @@ class RelanceChannelEmail(models.AbstractModel):
                     recipient=dispatch.recipient_id.display_name,
                 ),
             )
+
+    @api.model
+    def _relance_apply_layout(self, template, mails, layout_xmlid):
+        """The outgoing body of ``mails`` (created by ``send_mail_batch``
+        without layout) inside the layout ``layout_xmlid``, as
+        ``send_mail_batch`` would have put it: same values, same language
+        and company. The layout reads the message's body, name and preview;
+        ``_LayoutMessage`` gives them without building a ``mail.message``."""
+        if not mails:
+            return
+        records = self.env[template.model].browse(mails.mapped("res_id"))
+        langs = template._render_lang(records.ids) if template.lang else {}
+        companies = records._mail_get_companies(default=self.env.company)
+        ir_model = self.env["ir.model"]._get(template.model)
+        Render = self.env["mail.render.mixin"]
+        for mail in mails:
+            record = records.browse(mail.res_id)
+            lang = langs.get(record.id)
+            model_lang = ir_model.with_context(lang=lang) if lang else ir_model
+            body = model_lang.env["ir.qweb"]._render(
+                layout_xmlid,
+                {
+                    # the body as rendered, as Odoo gives it to the layout
+                    "message": _LayoutMessage(
+                        Markup(mail.body_html), record.display_name
+                    ),
+                    "subtype": self.env["mail.message.subtype"].sudo(),
+                    "model_description": model_lang.display_name,
+                    "record": record,
+                    "record_name": False,
+                    "subtitles": False,
+                    "company": companies.get(record.id) or self.env.company,
+                    "email_add_signature": False,
+                    "signature": "",
+                    "website_url": "",
+                    "is_html_empty": is_html_empty,
+                },
+                minimal_qcontext=True,
+            )
+            mail.body_html = Render._replace_local_links(body)
 
     @api.model
     def _relance_ensure_access_tokens(self, moves):

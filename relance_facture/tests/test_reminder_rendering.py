@@ -1,3 +1,4 @@
+import inspect
 from unittest.mock import patch
 
 from lxml import etree
@@ -58,3 +59,82 @@ class TestReminderRendering(RelanceCommon):
         ):
             self.assertIn(invoice.name, batch[dispatch.id])
             self.assertIn(dispatch.partner_id.name, batch[dispatch.id])
+
+    def test_odoo_render_steps_unchanged(self):
+        """models/mail_template.py replays the steps of ``ir.qweb._render``
+        (prepare the environment, check the values, compile, run) with one
+        compilation per batch: Odoo has no public API that renders an inline
+        template for many records with one compilation. When Odoo changes
+        these steps, this test fails: review the replay, or drop it (Odoo's
+        per-record path is always correct, only slower)."""
+        IrQweb = type(self.env["ir.qweb"])
+        source = inspect.getsource(inspect.unwrap(IrQweb._render))
+        steps = [
+            "irQweb = self.with_context(**options)._prepare_environment(values)",
+            "safe_eval.check_values(values)",
+            "template_functions, def_name = irQweb._compile(template)",
+            "render_template = template_functions[def_name]",
+            "rendering = render_template(irQweb, values)",
+            "result = ''.join(rendering)",
+            "return Markup(result)",
+        ]
+        positions = [source.find(step) for step in steps]
+        self.assertNotIn(
+            -1,
+            positions,
+            "ir.qweb._render changed: review models/mail_template.py",
+        )
+        self.assertEqual(positions, sorted(positions))
+        # mail's per-record path wraps the template in a <div> it cuts off
+        mixin_source = inspect.getsource(
+            type(self.env["mail.render.mixin"])._render_template_qweb
+        )
+        self.assertIn(
+            "html.fragment_fromstring(template_src, create_parent='div')", mixin_source
+        )
+        self.assertIn("render_result = render_result[5:-6]", mixin_source)
+
+    def test_email_in_odoo_layout(self):
+        """The email is the one Odoo's ``send_mail_batch`` makes with the
+        light layout; the message keeps the body without the layout (as
+        Odoo's message_post does): the sanitizer reads that body only, twice
+        (Odoo's create: column and cache), not the layout."""
+        customer = self._relance_customer("Client Layout", "layout@example.com")
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(customer, due="2026-01-20", amount=250.0)
+        html_fields = type(self.env["mail.message"])._fields["body"]
+        calls = []
+        original = type(html_fields)._convert
+
+        def counting_convert(field, value, record, validate):
+            if field is html_fields and validate and value:
+                calls.append(value)
+            return original(field, value, record, validate)
+
+        with (
+            self.mock_mail_gateway(),
+            freeze_time("2026-01-23"),
+            patch.object(type(html_fields), "_convert", counting_convert),
+        ):
+            self._relance_run()
+            self.assertEqual(len(self._new_mails), 1)
+        dispatch = invoice.relance_event_ids.dispatch_ids.filtered(
+            lambda d: d.channel == "email"
+        )
+        mail = dispatch.mail_id
+        self.assertIn(invoice.name, mail.body)
+        self.assertNotIn("Powered by", mail.body)
+        self.assertIn("Powered by", mail.body_html)
+        self.assertEqual(
+            len([body for body in calls if invoice.name in body and "Dear" in body]),
+            2,
+            "the email's body goes through the sanitizer twice (Odoo's create)",
+        )
+        template = dispatch.level_id.mail_template_id
+        with freeze_time("2026-01-23"):
+            odoo_mail = template.send_mail_batch(
+                dispatch.ids, email_layout_xmlid="mail.mail_notification_light"
+            )
+        self.assertEqual(mail.body_html, odoo_mail.body_html)
+        self.assertEqual(mail.subject, odoo_mail.subject)
+        self.assertEqual(mail.recipient_ids, odoo_mail.recipient_ids)

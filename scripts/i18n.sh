@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the addon's translation template and merges the French translation.
 #
-#   ./scripts/i18n.sh [--keep-db]
+#   ./scripts/i18n.sh [--addon relance_facture_queue] [--keep-db]
 #
 # Copies the no-demo template database (the one scripts/test.sh uses; built
-# once if missing), installs relance_facture with fr_FR loaded, exports
+# once if missing), installs relance_facture (or the addon given, with
+# queue_job for relance_facture_queue) with fr_FR loaded, exports
 # relance_facture/i18n/relance_facture.pot, then merges it into
 # relance_facture/i18n/fr.po with msgmerge (existing translations are kept, no
 # fuzzy guesses, obsolete entries dropped) and drops the scratch database.
@@ -15,21 +16,19 @@ set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
-keep_db=""
+keep_db="" addon=$ADDON
 while [ $# -gt 0 ]; do
   case $1 in
     --keep-db) keep_db=1 ;;
+    --addon) [ $# -ge 2 ] || usage 2; addon=$2; shift ;;
     -h | --help) usage ;;
     *) warn "unknown option: $1"; usage 2 ;;
   esac
   shift
 done
 
-I18N=$ADDON_DIR/i18n
-POT=$I18N/$ADDON.pot
-PO=$I18N/fr.po
 LOG=$VAR/log/i18n.log
 
 die() { warn "i18n: $*"; exit 1; }
@@ -46,6 +45,17 @@ odoo_importable || die "Odoo 18 is not importable by $PYTHON"
 odoo_facts || die "cannot read Odoo's configuration"
 ensure_postgres || die "PostgreSQL is not usable"
 tmpl=$(ensure_template nodemo) || die "no template database"
+# The template holds relance_facture's dependencies; the glue addon brings
+# queue_job on top, from its PyPI wheel.
+if [ "$addon" = "$QUEUE_ADDON" ]; then
+  EXTRA_ADDONS_PATH=$(oca_addons "$QUEUE_JOB_WHEEL") || die "cannot install $QUEUE_JOB_WHEEL"
+elif [ "$addon" != "$ADDON" ]; then
+  die "unknown addon: $addon ($ADDON or $QUEUE_ADDON)"
+fi
+ADDON=$addon ADDON_DIR=$ADDON_PARENT/$addon
+I18N=$ADDON_DIR/i18n
+POT=$I18N/$ADDON.pot
+PO=$I18N/fr.po
 
 db=relance_i18n_$(date +%Y%m%d_%H%M%S)_$$
 cleanup() {

@@ -7,6 +7,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON_PARENT=${RELANCE_ADDON_PARENT:-$ROOT}
 ADDON=relance_facture
 ADDON_DIR=$ADDON_PARENT/$ADDON
+# The optional glue addon for parallel workers (depends on OCA queue_job).
+QUEUE_ADDON=relance_facture_queue
+QUEUE_ADDON_DIR=$ADDON_PARENT/$QUEUE_ADDON
 PYTHON=${PYTHON:-python3}
 VAR=$ROOT/var
 mkdir -p "$VAR/log"
@@ -43,11 +46,13 @@ manifest = ast.literal_eval(open(sys.argv[1]).read())
 print(",".join(sorted(manifest.get("depends", ["base"]))))' "$ADDON_DIR/__manifest__.py"
 }
 
-# odoo_run [shell] OPTIONS...: Odoo with our addon on its addons path.
+# odoo_run [shell] OPTIONS...: Odoo with our addon (and EXTRA_ADDONS_PATH, if
+# set) on its addons path.
 odoo_run() {
   local -a sub=()
   if [ "${1:-}" = shell ]; then sub=(shell); shift; fi
-  "$PYTHON" -m odoo "${sub[@]}" --addons-path="$ODOO_ADDONS,$ADDON_PARENT" "$@"
+  "$PYTHON" -m odoo "${sub[@]}" \
+    --addons-path="$ODOO_ADDONS,$ADDON_PARENT${EXTRA_ADDONS_PATH:+,$EXTRA_ADDONS_PATH}" "$@"
 }
 
 # oca_addons REQUIREMENT...: prints the folder (for --addons-path) holding the

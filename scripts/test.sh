@@ -5,13 +5,16 @@
 #
 # Static tier (needs only python3 and PyPI): pylint-odoo, XML well-formedness,
 # manifest checks, ruff check + format, and the pure-Python unit tests of
-# tests_unit/ (pytest). Odoo tier (needs Odoo 18 importable by python3 and
-# PostgreSQL): installs the addon in a copy of a template database and runs its
-# Odoo tests (default tags /relance_facture).
+# tests_unit/ (pytest), of relance_facture and relance_facture_queue. Odoo tier
+# (needs Odoo 18 importable by python3 and PostgreSQL): installs both addons
+# (queue_job from its PyPI wheel, under var/oca) in a copy of a template
+# database and runs their Odoo tests (default tags
+# /relance_facture,/relance_facture_queue).
 #
 # Environment: RELANCE_REQUIRE_ODOO=1 makes a missing Odoo a failure instead of
-# a skip; RELANCE_ADDON_PARENT=DIR tests DIR/relance_facture instead of the
-# repository's; RELANCE_REBUILD_TEMPLATE=1 rebuilds the template database;
+# a skip; RELANCE_ADDON_PARENT=DIR tests DIR/relance_facture (and
+# DIR/relance_facture_queue if there) instead of the repository's;
+# RELANCE_REBUILD_TEMPLATE=1 rebuilds the template database;
 # RELANCE_ODOO_TIMEOUT=SECONDS bounds the Odoo run (default 3600);
 # RELANCE_TEST_LOG=FILE writes Odoo's output there (default var/log/odoo-tests.log).
 set -uo pipefail
@@ -19,9 +22,9 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export RELANCE_ADDON_PARENT=$ADDON_PARENT
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
-static=1 odoo=1 keep_db="" tags="/$ADDON"
+static=1 odoo=1 keep_db="" tags="/$ADDON,/$QUEUE_ADDON"
 while [ $# -gt 0 ]; do
   case $1 in
     --static) odoo="" ;;
@@ -101,18 +104,24 @@ PY
 }
 
 static_tier() {
-  say "=== Static tier: $ADDON_DIR"
+  say "=== Static tier: $ADDON_DIR and $QUEUE_ADDON"
   if ! static_tools; then
     say "FAILED  installing the static tools (is PyPI reachable?)"
     s_fail=$((s_fail + 1))
     return
   fi
-  local bin=$VENV/bin
-  check pylint-odoo "$bin/pylint" --rcfile="$ROOT/.pylintrc" "$ADDON_DIR"
-  check xml "$bin/python" scripts/check_addon.py xml "$ADDON_DIR"
-  check manifest "$bin/python" scripts/check_addon.py manifest "$ADDON_DIR"
-  check readme-rst "$bin/python" scripts/readme_rst.py --check "$ADDON_DIR"
-  local -a py_paths=("$ADDON_DIR" scripts)
+  local bin=$VENV/bin dir suffix
+  local -a addon_dirs=("$ADDON_DIR")
+  [ -f "$QUEUE_ADDON_DIR/__manifest__.py" ] && addon_dirs+=("$QUEUE_ADDON_DIR")
+  check pylint-odoo "$bin/pylint" --rcfile="$ROOT/.pylintrc" "${addon_dirs[@]}"
+  for dir in "${addon_dirs[@]}"; do
+    suffix=-${dir##*/}
+    [ "$dir" != "$ADDON_DIR" ] || suffix=""
+    check "xml$suffix" "$bin/python" scripts/check_addon.py xml "$dir"
+    check "manifest$suffix" "$bin/python" scripts/check_addon.py manifest "$dir"
+    check "readme-rst$suffix" "$bin/python" scripts/readme_rst.py --check "$dir"
+  done
+  local -a py_paths=("${addon_dirs[@]}" scripts)
   [ -d "$ROOT/tests_unit" ] && py_paths+=(tests_unit)
   check ruff-check "$bin/ruff" check --config "$ROOT/ruff.toml" "${py_paths[@]}"
   check ruff-format "$bin/ruff" format --check --config "$ROOT/ruff.toml" "${py_paths[@]}"
@@ -143,17 +152,24 @@ BANNER
   [ -f "$ADDON_DIR/__manifest__.py" ] || { odoo_fail "no $ADDON_DIR/__manifest__.py"; return; }
   odoo_facts || { odoo_fail "cannot read Odoo's configuration"; return; }
   ensure_postgres || { odoo_fail "PostgreSQL is not usable"; return; }
-  local tmpl db log rc counts
+  local tmpl db log rc counts oca addons=$ADDON paths="$ODOO_ADDONS,$ADDON_PARENT"
   tmpl=$(ensure_template nodemo) || { odoo_fail "no template database"; return; }
+  # The glue addon and queue_job go on top of the template, which holds
+  # relance_facture's dependencies only.
+  if [ -f "$QUEUE_ADDON_DIR/__manifest__.py" ]; then
+    oca=$(oca_addons "$QUEUE_JOB_WHEEL") ||
+      { odoo_fail "cannot install $QUEUE_JOB_WHEEL (is PyPI reachable?)"; return; }
+    addons="$ADDON,$QUEUE_ADDON" paths="$paths,$oca"
+  fi
   db=relance_test_$(date +%Y%m%d_%H%M%S)_$$
   log=${RELANCE_TEST_LOG:-$VAR/log/odoo-tests.log}
   drop_db "$db"
   # An interrupted run leaves no database behind.
   trap 'drop_db "$db"; exit 130' INT TERM
   copy_db "$tmpl" "$db" || { odoo_fail "cannot copy $tmpl"; return; }
-  say "Installing $ADDON and running its tests in $db (log: ${log#"$ROOT"/})"
+  say "Installing $addons and running their tests in $db (log: ${log#"$ROOT"/})"
   timeout --foreground "${RELANCE_ODOO_TIMEOUT:-3600}" "$PYTHON" -m odoo -d "$db" \
-    --addons-path="$ODOO_ADDONS,$ADDON_PARENT" -i "$ADDON" --test-tags "$tags" \
+    --addons-path="$paths" -i "$addons" --test-tags "$tags" \
     --without-demo=all --stop-after-init --log-level=test \
     --http-interface=127.0.0.1 --http-port="$(free_port)" >"$log" 2>&1
   rc=$?

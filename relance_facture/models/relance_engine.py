@@ -47,16 +47,26 @@ class RelanceEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_run_daily(self, batch_size=200):
-        """Do the whole day's dunning, customer batch after customer batch.
+        """Do the whole day's dunning: the day's serial work, then the
+        customers with due invoices, batch after batch.
 
-        The cron worker commits after each ``_notify_progress`` and calls
-        again while work remains; a manual run ("Run manually", tests) loops
-        here until the day is done.
+        The cron worker (``cron_id`` in the context) commits after each
+        ``_notify_progress`` and calls again while work remains; a manual run
+        ("Run manually", tests) loops here until the day is done.
         """
         # the scheduler runs as OdooBot; whoever triggers it, the engine
         # writes the history, which users only read
         self = self.sudo()  # pylint: disable=self-cls-assignment
         today = fields.Date.context_today(self)
+        filters = self._relance_day_start(today)
+        self._relance_run_day(today, batch_size=batch_size, filters=filters)
+
+    @api.model
+    def _relance_day_start(self, today):
+        """The day's serial work before the customers' batches (statistics,
+        statuses, prescription warnings, thank-you emails, drafts of closed
+        invoices, messages held or failed earlier); returns the day's
+        filters, ``(closed, unmatched)`` of ``_relance_day_filters``."""
         for company in self.env["res.company"].search([]):
             self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
         self._relance_refresh_states(today)
@@ -66,20 +76,102 @@ class RelanceEngine(models.AbstractModel):
         closed, unmatched = self._relance_day_filters(today)
         self._relance_send_held(today, closed=closed, skip_partners=unmatched)
         self._relance_retry_failed(today, closed=closed, skip_partners=unmatched)
-        seen = self.env["account.move"]
+        return closed, unmatched
+
+    @api.model
+    def _relance_run_day(self, today, batch_size=200, filters=None):
+        """The day's customers, ``batch_size`` at a time, in this
+        transaction: the step a job queue replaces (``relance_facture_queue``).
+
+        Batches follow the customers' ids: each takes the customers after the
+        last one of the previous batch. Customers another transaction holds
+        are passed over and tried once more at the end; what still remains
+        is reported to the cron worker, whose next call (or tomorrow's run)
+        takes it. With ``cron_id`` in the context (the worker commits after
+        each call) a call returns after the first batch that did some work.
+        """
+        if filters is None:
+            filters = self._relance_day_filters(today)
+        closed, unmatched = filters
+        one_batch = bool(self.env.context.get("cron_id"))
+        after, passed, idle = 0, [], 0
         while True:
-            moves = self._relance_lock_due_moves(
-                today, batch_size, exclude=seen, closed=closed, skip_partners=unmatched
+            partner_ids = self._relance_day_customers(
+                today, filters, after=after, limit=batch_size
             )
-            seen |= moves
-            if moves:
-                self._relance_process_moves(moves, today)
+            last = not partner_ids
+            if last:
+                partner_ids, passed = passed, []
+            else:
+                after = partner_ids[-1]
+            moves = self._relance_run_customers(partner_ids, today, filters=filters)
+            done = set(moves.commercial_partner_id.ids)
+            passed += [
+                partner_id for partner_id in partner_ids if partner_id not in done
+            ]
             remaining = self._relance_count_due_moves(
-                today, exclude=seen, closed=closed, skip_partners=unmatched
+                today,
+                closed=closed,
+                skip_partners=unmatched,
+                after=after,
+                passed=passed,
             )
             self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
-            if not (moves and remaining) or self.env.context.get("cron_id"):
+            idle = 0 if moves else idle + 1
+            if last or not remaining:
                 return
+            if one_batch and (moves or idle >= LOCK_ROUNDS):
+                return
+
+    @api.model
+    def _relance_run_customers(self, partner_ids, today, filters=None):
+        """Plan and send today's steps of the customers ``partner_ids``
+        (commercial partners' ids): their due invoices are locked, rows held
+        by another transaction skipped (``_relance_lock_due_moves``), then
+        processed. Returns the invoices processed.
+
+        The day's loop and the jobs of ``relance_facture_queue`` call it;
+        ``filters`` (``_relance_day_filters``) are computed when not given.
+        """
+        self = self.sudo()  # pylint: disable=self-cls-assignment
+        if not partner_ids:
+            return self.env["account.move"]
+        if filters is None:
+            filters = self._relance_day_filters(today)
+        closed, unmatched = filters
+        moves = self._relance_lock_due_moves(
+            today,
+            len(partner_ids),
+            closed=closed,
+            skip_partners=unmatched,
+            partner_ids=partner_ids,
+        )
+        if moves:
+            self._relance_process_moves(moves, today)
+        return moves
+
+    @api.model
+    def _relance_day_customers(self, today, filters=None, after=0, limit=None):
+        """Ids of the customers (commercial partners) with invoices due
+        today, in increasing order: those after ``after``, at most ``limit``
+        (all when None). ``filters`` as ``_relance_run_customers``."""
+        if filters is None:
+            filters = self._relance_day_filters(today)
+        closed, unmatched = filters
+        query = self.env["account.move"]._search(
+            self._relance_due_domain(today, closed, unmatched)
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT commercial_partner_id FROM account_move
+                   WHERE id IN (%s) AND commercial_partner_id > %s
+                   ORDER BY commercial_partner_id LIMIT %s""",
+                query.subselect(),
+                after,
+                limit,
+            )
+        )
+        return [row[0] for row in rows]
 
     @api.model
     def _relance_day_filters(self, today):
@@ -130,71 +222,78 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _relance_count_due_moves(
-        self, today, exclude=None, closed=None, skip_partners=None
+        self, today, closed=None, skip_partners=None, after=0, passed=()
     ):
+        """Due invoices of the customers after ``after`` (an id) or in
+        ``passed`` (ids of customers passed over): the day's remaining."""
         domain = self._relance_due_domain(today, closed, skip_partners)
-        if exclude:
-            domain.append(("id", "not in", exclude.ids))
+        if after:
+            domain += [
+                "|",
+                ("commercial_partner_id", ">", after),
+                ("commercial_partner_id", "in", list(passed)),
+            ]
         return self.env["account.move"].search_count(domain)
 
     @api.model
     def _relance_lock_due_moves(
-        self, today, limit, exclude=None, closed=None, skip_partners=None
+        self, today, limit, closed=None, skip_partners=None, partner_ids=None
     ):
-        """Lock the due invoices of the next ``limit`` customers.
+        """Lock the due invoices of the customers ``partner_ids``, or of the
+        day's next ``limit`` customers when not given.
 
         A batch holds whole customers so that one customer gets one message
         per run; invoices locked by another transaction (a payment, a manual
         send) are skipped and come back in a later batch.
         """
-        domain = self._relance_due_domain(today, closed, skip_partners)
-        if exclude:
-            domain.append(("id", "not in", exclude.ids))
-        query = self.env["account.move"]._search(domain)
+        query = self.env["account.move"]._search(
+            self._relance_due_domain(today, closed, skip_partners)
+        )
+        if partner_ids is not None:
+            return self._relance_lock_customers(query, partner_ids)
         # Customers whose invoices are all held by another transaction (a
         # second worker, a payment) are passed over for the next ones, so that
         # a call does not report "nothing done" while work remains.
-        passed = []
+        after = 0
         for _round in range(LOCK_ROUNDS):
-            rows = self.env.execute_query(
-                SQL(
-                    """SELECT commercial_partner_id FROM account_move
-                       WHERE id IN (%s) AND NOT commercial_partner_id = ANY(%s)
-                       GROUP BY commercial_partner_id ORDER BY commercial_partner_id
-                       LIMIT %s""",
-                    query.subselect(),
-                    passed,
-                    limit,
-                )
+            customers = self._relance_day_customers(
+                today, (closed, skip_partners), after=after, limit=limit
             )
-            if not rows:
+            if not customers:
                 break
-            customers = [row[0] for row in rows]
-            condition = SQL(
-                "id IN (%s) AND commercial_partner_id IN %s",
-                query.subselect(),
-                tuple(customers),
-            )
-            ids = self._relance_lock_rows("account_move", condition)
-            # a customer of whom another transaction holds some invoices is
-            # left to it: one customer's day is planned by one transaction
-            wanted = self.env.execute_query(
-                SQL(
-                    "SELECT id, commercial_partner_id FROM account_move WHERE %s",
-                    condition,
-                )
-            )
-            locked = set(ids)
-            split = {partner for move_id, partner in wanted if move_id not in locked}
-            ids = [
-                move_id
-                for move_id, partner in wanted
-                if partner not in split and move_id in locked
-            ]
-            if ids:
-                return self.env["account.move"].browse(sorted(ids))
-            passed += customers
+            moves = self._relance_lock_customers(query, customers)
+            if moves:
+                return moves
+            after = customers[-1]
         return self.env["account.move"]
+
+    @api.model
+    def _relance_lock_customers(self, query, partner_ids):
+        """Lock the invoices of ``query`` (due invoices) of the customers
+        ``partner_ids``; a customer of whom another transaction holds some
+        invoices is left out: one customer's day is planned by one
+        transaction."""
+        if not partner_ids:
+            return self.env["account.move"]
+        condition = SQL(
+            "id IN (%s) AND commercial_partner_id IN %s",
+            query.subselect(),
+            tuple(partner_ids),
+        )
+        locked = set(self._relance_lock_rows("account_move", condition))
+        wanted = self.env.execute_query(
+            SQL(
+                "SELECT id, commercial_partner_id FROM account_move WHERE %s",
+                condition,
+            )
+        )
+        split = {partner for move_id, partner in wanted if move_id not in locked}
+        ids = [
+            move_id
+            for move_id, partner in wanted
+            if partner not in split and move_id in locked
+        ]
+        return self.env["account.move"].browse(sorted(ids))
 
     @api.model
     def _relance_lock_dispatches(self, domain, closed=None, skip_partners=None):

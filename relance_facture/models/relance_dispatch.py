@@ -1,10 +1,11 @@
 from datetime import timedelta
+from functools import partial
 
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
-from odoo.tools.misc import formatLang
+from odoo.tools.misc import format_date, formatLang
 
 from .relance_access import check_relance_user, check_user_writes
 from .relance_event import CHANNELS
@@ -211,10 +212,19 @@ class RelanceDispatch(models.Model):
 
     @api.depends_context("lang")
     def _compute_invoice_table_html(self):
+        # amounts and dates formatted as Odoo's monetary and date widgets
+        # print them, without the widgets' per-value machinery (a reminder
+        # holds dozens of values)
         for dispatch in self:
+            currency = dispatch.currency_id
             dispatch.invoice_table_html = self.env["ir.qweb"]._render(
                 "relance_facture.relance_dispatch_invoice_table",
-                {"dispatch": dispatch, "today": dispatch.date},
+                {
+                    "dispatch": dispatch,
+                    "today": dispatch.date,
+                    "money": partial(formatLang, self.env, currency_obj=currency),
+                    "day": partial(format_date, self.env),
+                },
             )
 
     @api.depends("partner_id", "level_id")

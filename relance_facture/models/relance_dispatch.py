@@ -403,7 +403,13 @@ class RelanceDispatch(models.Model):
         self.ensure_one()
         return self.env["ir.qweb"]._render(
             "relance_facture.relance_call_note",
-            {"dispatch": self, "reason": reason, "script": self._relance_call_script()},
+            {
+                "dispatch": self,
+                "reason": reason,
+                "script": self._relance_call_script(),
+                "money": partial(formatLang, self.env),
+                "day": partial(format_date, self.env),
+            },
         )
 
     def _relance_mark_failed(self, reason):

@@ -218,6 +218,9 @@ class RelancePlanner(models.AbstractModel):
     def _prepare_event_vals(self, move, step, today, fallback_user=None):
         level = self.env["relance.level"].browse(step.key)
         partner = move.commercial_partner_id
+        plan_line = move._relance_plan_line()
+        # the step's stored related fields are given, so that the event is
+        # inserted whole (precomputing them would build a new record each)
         return {
             "move_id": move.id,
             "partner_id": partner.id,
@@ -231,7 +234,11 @@ class RelancePlanner(models.AbstractModel):
             "amount_residual": move.amount_residual,
             "due_date": move.relance_due_date,
             "days_late": max((today - move.relance_due_date).days, 0),
-            "plan_line_id": move._relance_plan_line().id,
+            "plan_line_id": plan_line.id,
+            "plan_id": plan_line.plan_id.id,
+            "profile_id": level.profile_id.id,
+            "kind": level.kind,
+            "reminder_number": level.reminder_number,
         }
 
     # ------------------------------------------------------------------

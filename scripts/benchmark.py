@@ -5,18 +5,24 @@
         [--customers 1000] [--invoices 10] [--seed 42] [--mode cron|direct]
         [--profile] [--tracemalloc]
 
-DB must hold relance_facture (installed without demo data); scripts/benchmark.sh
-prepares such a database from the template and calls this script twice, once
-per phase, so that the run is measured in a fresh process (as a cron worker
-after a restart) and its memory figures are not those of the generation.
+DB must hold relance_facture (installed without demo data). The book is made
+by scripts/book.py (generator and cloner): scripts/benchmark.sh copies the
+book's template database (scripts/book.sh, ensure_book), installs
+relance_facture on the copy and calls this script once per phase, so that
+the run is measured in a fresh process (as a cron worker after a restart)
+and its memory figures are not those of the preparation.
 
 Phases:
-  generate  creates the book (customers, invoices posted, payments reconciled)
-            and commits; its figures are kept in the database.
+  setup     on a copied book, relance_facture just installed: the customers'
+            dunning profiles (scripts/book.py's assign_profiles); the figures
+            of the plan are added to the book's facts.
+  generate  the ORM path in this database (relance_facture installed before
+            the book): generates the book with scripts/book.py's generator,
+            then the profiles; used by scripts/fault_trial.sh.
   run       times today's daily run as the scheduler runs it, then a same-day
             re-run; prints the summary, one ``BENCHMARK_JSON {...}`` line and
             writes var/benchmark-<date>.json.
-  all       both, in this process.
+  all       generate and run, in this process.
 
 --mode cron (default) runs the scheduled action the way the cron worker does:
 one batch per call with ``cron_id`` in the context, a commit after each batch,
@@ -31,7 +37,6 @@ import collections
 import cProfile
 import datetime
 import json
-import math
 import os
 import pstats
 import random
@@ -42,33 +47,21 @@ import threading
 import time
 import tracemalloc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import book  # noqa: E402  (the generator, also for benchmark_stats.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON = "relance_facture"
-GEN_PARAM = "relance_benchmark.generation"
+GEN_PARAM = book.GEN_PARAM
+CHUNK = book.CHUNK
+PROFILES = book.PROFILES
+invoice_vals = book.invoice_vals
+post_invoices = book.post_invoices
 # The issue's targets (1000 customers x 10 invoices).
 TARGET_RUN_SECONDS = 15.0
 TARGET_RUN_INVOICES = 10_000
 TARGET_QUERIES_PER_EMAIL = 8.0
 TARGET_RERUN_SECONDS = 1.0
-PROFILES = (  # xmlid, share of customers
-    ("relance_facture.profile_strict", 0.20),
-    ("relance_facture.profile_standard", 0.45),
-    ("relance_facture.profile_lenient", 0.25),
-    ("relance_facture.profile_never", 0.10),
-)
-SHARE_CONSUMERS = 0.25
-SHARE_WITHOUT_EMAIL = 0.04
-SHARE_INVOICE_CONTACT = 0.08
-SHARE_TAXED = 0.5
-SHARE_PAID = 0.25
-SHARE_PARTIAL = 0.15
-DUE_SPREAD_DAYS = 90
-AMOUNT_MIN, AMOUNT_MAX = 50.0, 20_000.0
-CHUNK = 1000
-
-FIRST_NAMES = "Jean Marie Pierre Sophie Luc Claire Paul Julie Marc Anne".split()
-LAST_NAMES = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy".split()
-COMPANY_SUFFIXES = ("SARL", "SAS", "SA", "EURL", "SCOP")
 
 
 def parse_args(argv=None):
@@ -81,7 +74,9 @@ def parse_args(argv=None):
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--invoices", type=int, default=10, help="per customer")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--phase", choices=("all", "generate", "run"), default="all")
+    parser.add_argument(
+        "--phase", choices=("all", "generate", "setup", "run"), default="all"
+    )
     parser.add_argument("--mode", choices=("cron", "direct"), default="cron")
     parser.add_argument(
         "--profile",
@@ -99,6 +94,15 @@ def parse_args(argv=None):
         "--source", default="", help="what code is measured (recorded in the JSON)"
     )
     parser.add_argument("--output-dir", default=os.path.join(ROOT, "var"))
+    parser.add_argument("--book", default="", help="the book's template database")
+    parser.add_argument(
+        "--copy-seconds", type=float, help="time to copy the book (recorded)"
+    )
+    parser.add_argument(
+        "--install-seconds",
+        type=float,
+        help="time to install relance_facture on the copy (recorded)",
+    )
     args = parser.parse_args(argv)
     if args.customers < 1 or args.invoices < 1:
         parser.error("--customers and --invoices must be positive")
@@ -122,46 +126,22 @@ def bootstrap(args):
 
 
 # ----------------------------------------------------------------------------
-# Generation
+# Generation (scripts/book.py)
 # ----------------------------------------------------------------------------
 def generate(registry, args):
-    from odoo import SUPERUSER_ID, api
-
-    rng = random.Random(args.seed)
-    today = datetime.date.today()
-    start = time.perf_counter()
-    steps = {}
+    """The ORM path in a database where relance_facture is installed: the
+    book of scripts/book.py's generator, then the customers' profiles."""
     with registry.cursor() as cr:
-        env = api.Environment(
-            cr,
-            SUPERUSER_ID,
-            {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True},
-        )
-        if env["ir.config_parameter"].get_param(GEN_PARAM):
-            sys.exit(f"{args.db} already holds a generated book: use a fresh database")
-        company = env.company
-        if not company.email:
-            company.email = "compta@my-company.example"
-        tick = time.perf_counter()
-        customers, bill_to = _generate_customers(env, rng, args.customers)
-        cr.commit()
-        steps["customers_seconds"] = round(time.perf_counter() - tick, 1)
-        tick = time.perf_counter()
-        moves = _generate_invoices(env, rng, customers, bill_to, args, today)
-        steps["invoices_seconds"] = round(time.perf_counter() - tick, 1)
-        tick = time.perf_counter()
-        payments = _generate_payments(env, rng, moves, today)
-        steps["payments_seconds"] = round(time.perf_counter() - tick, 1)
-        facts = _book_facts(env, customers, moves, today)
-        facts.update(
-            payments,
+        env = book._env(cr)
+        book.generate(
+            env,
+            random.Random(args.seed),
+            args.customers,
+            args.invoices,
+            datetime.date.today(),
             seed=args.seed,
-            date=today.isoformat(),
-            generation_seconds=round(time.perf_counter() - start, 1),
-            **steps,
         )
-        env["ir.config_parameter"].set_param(GEN_PARAM, json.dumps(facts))
-        cr.commit()
+    facts = book.assign_profiles(registry, args)
     print(
         f"Generated {facts['customers']} customers, {facts['invoices']} invoices "
         f"in {facts['generation_seconds']} s",
@@ -170,247 +150,17 @@ def generate(registry, args):
     return facts
 
 
-def _pick_shares(rng, records, shares):
-    """Split ``records`` at random by ``shares`` (a list of fractions)."""
-    records = list(records)
-    rng.shuffle(records)
-    parts, start = [], 0
-    for share in shares:
-        end = start + round(share * len(records))
-        parts.append(records[start:end])
-        start = end
-    return parts
-
-
 def _generate_customers(env, rng, count):
-    """Companies and consumers, most with an email, a few with an invoice
-    address, spread over the shipped profiles. Returns (customers, {customer:
-    partner the invoices are addressed to})."""
-    consumers = set(rng.sample(range(count), round(SHARE_CONSUMERS * count)))
-    no_email = set(rng.sample(range(count), round(SHARE_WITHOUT_EMAIL * count)))
-    vals_list = []
-    for i in range(count):
-        consumer = i in consumers
-        if consumer:
-            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {i:05d}"
-            domain = "mail.example"
-            local = re.sub(r"\W+", ".", name.lower())
-        else:
-            name = f"{rng.choice(LAST_NAMES)} {i:05d} {rng.choice(COMPANY_SUFFIXES)}"
-            domain = f"customer{i:05d}.example"
-            local = "compta"
-        vals_list.append(
-            {
-                "name": name,
-                "is_company": not consumer,
-                "email": False if i in no_email else f"{local}@{domain}",
-                "phone": f"+33 1 {rng.randint(10, 99)} {rng.randint(10, 99)} "
-                f"{rng.randint(10, 99)} {i % 100:02d}",
-                "lang": "en_US",
-                "street": f"{rng.randint(1, 200)} rue de la Paix",
-                "city": "Paris",
-                "zip": "75002",
-            }
-        )
-    customers = env["res.partner"].create(vals_list)
-    companies = customers.filtered("is_company")
-    with_contact = rng.sample(
-        list(companies), round(SHARE_INVOICE_CONTACT * len(companies))
-    )
-    contacts = env["res.partner"].create(
-        [
-            {
-                "name": f"Accounts payable {partner.name}",
-                "type": "invoice",
-                "parent_id": partner.id,
-                "email": f"ap@customer{partner.id}.example",
-                "lang": "en_US",
-            }
-            for partner in with_contact
-        ]
-    )
-    bill_to = {contact.parent_id: contact for contact in contacts}
-    parts = _pick_shares(rng, customers, [share for _xmlid, share in PROFILES])
+    """scripts/book.py's customers with a profile each, drawn at random
+    (scripts/benchmark_stats.py's seed book). Returns (customers, {customer:
+    invoice contact})."""
+    customers, bill_to = book.generate_customers(env, rng, count)
+    parts = book._pick_shares(rng, customers, [share for _xmlid, share in PROFILES])
     parts[-1] = parts[-1] + list(set(customers) - set().union(*map(set, parts)))
     for (xmlid, _share), part in zip(PROFILES, parts, strict=True):
         env["res.partner"].concat(*part).relance_profile_id = env.ref(xmlid)
     env.flush_all()
     return customers, bill_to
-
-
-def _generate_invoices(env, rng, customers, bill_to, args, today):
-    """``args.invoices`` posted invoices per customer, due within +-90 days,
-    created and posted by chunks of CHUNK (one commit each)."""
-    company = env.company
-    sale_tax = company.account_sale_tax_id
-    journal = env["account.journal"].search(
-        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-    )
-    vals_list = []
-    for customer in customers:
-        partner = bill_to.get(customer, customer)
-        for _n in range(args.invoices):
-            due = today + datetime.timedelta(
-                days=rng.randint(-DUE_SPREAD_DAYS, DUE_SPREAD_DAYS)
-            )
-            vals_list.append(invoice_vals(rng, journal, partner, due, today, sale_tax))
-    return post_invoices(env, vals_list)
-
-
-def invoice_vals(rng, journal, partner, due, today, sale_tax):
-    """One customer invoice: a usual payment term before ``due``, a
-    log-uniform amount (many small invoices, a few large ones), half taxed."""
-    term = rng.choice((0, 30, 30, 45, 60))
-    invoice_date = min(due - datetime.timedelta(days=term), today)
-    amount = math.exp(rng.uniform(math.log(AMOUNT_MIN), math.log(AMOUNT_MAX)))
-    taxed = bool(sale_tax) and rng.random() < SHARE_TAXED
-    if taxed and sale_tax.amount_type == "percent":
-        amount /= 1 + sale_tax.amount / 100
-    return {
-        "move_type": "out_invoice",
-        "journal_id": journal.id,
-        "partner_id": partner.id,
-        "invoice_date": invoice_date,
-        "invoice_date_due": due,
-        "invoice_line_ids": [
-            (
-                0,
-                0,
-                {
-                    "name": "Services",
-                    "quantity": 1,
-                    "price_unit": round(amount, 2),
-                    "tax_ids": [(6, 0, sale_tax.ids if taxed else [])],
-                },
-            )
-        ],
-    }
-
-
-def post_invoices(env, vals_list):
-    """Create and post the invoices in date order (sequence numbers follow the
-    dates, as in real life), by chunks of CHUNK with a commit each."""
-    vals_list.sort(key=lambda vals: vals["invoice_date"])
-    move_ids = []
-    for start in range(0, len(vals_list), CHUNK):
-        moves = env["account.move"].create(vals_list[start : start + CHUNK])
-        moves.action_post()
-        move_ids += moves.ids
-        env.cr.commit()
-        env.invalidate_all()
-        print(
-            f"  invoices: {len(move_ids)}/{len(vals_list)} posted",
-            file=sys.stderr,
-            flush=True,
-        )
-    return env["account.move"].browse(move_ids)
-
-
-def _generate_payments(env, rng, moves, today):
-    """About 25 % of the invoices fully paid and 15 % partially, each by a
-    bank entry reconciled with the invoice's receivable (in batch)."""
-    paid, partial, _open = _pick_shares(
-        rng, moves.ids, [SHARE_PAID, SHARE_PARTIAL, 1 - SHARE_PAID - SHARE_PARTIAL]
-    )
-    bank = env["account.journal"].search(
-        [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
-    )
-    plan = [(move_id, True) for move_id in paid] + [
-        (move_id, False) for move_id in partial
-    ]
-    plan.sort()
-    for start in range(0, len(plan), CHUNK):
-        chunk = plan[start : start + CHUNK]
-        invoices = env["account.move"].browse([move_id for move_id, _full in chunk])
-        vals_list, receivables = [], []
-        for invoice, (_move_id, full) in zip(invoices, chunk, strict=True):
-            receivable = invoice.line_ids.filtered(
-                lambda line: line.display_type == "payment_term"
-            )[:1]
-            total = invoice.amount_residual
-            amount = (
-                total
-                if full
-                else invoice.currency_id.round(total * rng.uniform(0.1, 0.9))
-            )
-            days = max((today - invoice.invoice_date).days, 0)
-            receivables.append(receivable)
-            vals_list.append(
-                {
-                    "move_type": "entry",
-                    "journal_id": bank.id,
-                    "date": today - datetime.timedelta(days=rng.randint(0, days)),
-                    "ref": f"Payment {invoice.name}",
-                    "line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "account_id": receivable.account_id.id,
-                                "partner_id": invoice.commercial_partner_id.id,
-                                "credit": amount,
-                                "name": f"Payment {invoice.name}",
-                            },
-                        ),
-                        (
-                            0,
-                            0,
-                            {
-                                "account_id": bank.default_account_id.id,
-                                "debit": amount,
-                                "name": f"Payment {invoice.name}",
-                            },
-                        ),
-                    ],
-                }
-            )
-        entries = env["account.move"].create(vals_list)
-        entries.action_post()
-        env["account.move.line"]._reconcile_plan(
-            [
-                receivable
-                + entry.line_ids.filtered(
-                    lambda line, r=receivable: line.account_id == r.account_id
-                )
-                for receivable, entry in zip(receivables, entries, strict=True)
-            ]
-        )
-        env.cr.commit()
-        env.invalidate_all()
-        print(
-            f"  payments: {start + len(chunk)}/{len(plan)} reconciled",
-            file=sys.stderr,
-            flush=True,
-        )
-    return {"payments_full": len(paid), "payments_partial": len(partial)}
-
-
-def _book_facts(env, customers, moves, today):
-    moves.invalidate_recordset()
-    count_by = collections.Counter
-    profiles = count_by(partner.relance_profile_id.name for partner in customers)
-    return {
-        "customers": len(customers),
-        "consumers": len(customers.filtered(lambda p: not p.is_company)),
-        "customers_without_email": len(customers.filtered(lambda p: not p.email)),
-        "invoice_contacts": env["res.partner"].search_count(
-            [("parent_id", "in", customers.ids), ("type", "=", "invoice")]
-        ),
-        "profiles": dict(sorted(profiles.items())),
-        "invoices": len(moves),
-        "payment_state": dict(
-            sorted(count_by(move.payment_state for move in moves).items())
-        ),
-        "overdue_open": len(
-            moves.filtered(
-                lambda m: m.payment_state in ("not_paid", "partial")
-                and m.invoice_date_due < today
-            )
-        ),
-        "due_today_or_before_per_plan": env["account.move"].search_count(
-            [("id", "in", moves.ids), ("relance_next_date", "<=", today)]
-        ),
-    }
 
 
 # ----------------------------------------------------------------------------
@@ -680,11 +430,13 @@ def run_phase(registry, args):
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        book = json.loads(env["ir.config_parameter"].get_param(GEN_PARAM) or "{}")
-        if not book:
+        facts = json.loads(env["ir.config_parameter"].get_param(GEN_PARAM) or "{}")
+        if not facts:
             sys.exit(f"{args.db}: no generated book (run --phase generate first)")
-        if book["date"] != datetime.date.today().isoformat():
-            sys.exit(f"{args.db}: book generated on {book['date']}, not today")
+        if facts["date"] != datetime.date.today().isoformat():
+            sys.exit(f"{args.db}: book dated {facts['date']}, not today")
+        if "profiles" not in facts:
+            sys.exit(f"{args.db}: no dunning profiles (run --phase setup first)")
     os.makedirs(args.output_dir, exist_ok=True)
     today = datetime.date.today().isoformat()
     cprofile_path = (
@@ -712,7 +464,13 @@ def run_phase(registry, args):
             "python": sys.version.split()[0],
             "odoo": odoo.release.version,
         },
-        "book": book,
+        "book": facts,
+        "preparation": {
+            "book_database": args.book,
+            "copy_seconds": args.copy_seconds,
+            "install_seconds": args.install_seconds,
+            "profiles_seconds": facts.get("setup_seconds"),
+        },
         "run": run,
         "rerun": rerun,
         "targets": checks,
@@ -732,9 +490,11 @@ def summary(result):
         f"Book: {book['customers']} customers ({book['consumers']} consumers, "
         f"{book['customers_without_email']} without email, "
         f"{book['invoice_contacts']} invoice contacts) x "
-        f"{params['invoices_per_customer']} = {book['invoices']} invoices; "
-        f"payment state {book['payment_state']}; profiles {book['profiles']}; "
-        f"generated in {book['generation_seconds']} s",
+        f"{params['invoices_per_customer']} = {book['invoices']} invoices "
+        f"and {book.get('credit_notes', 0)} credit notes "
+        f"{book.get('credit_note_payment_state', {})}; payment state "
+        f"{book['payment_state']}; profiles {book['profiles']}",
+        "Preparation: " + preparation(result),
         f"Daily run: {run['seconds']} s, {run['queries']} queries, "
         f"{run['emails_queued']} emails queued "
         f"({run['queries_per_email']} queries/email), {run['events']} events "
@@ -767,6 +527,29 @@ def summary(result):
     return "\n".join(lines)
 
 
+def preparation(result):
+    """How the book was made and installed, in words."""
+    facts, prep = result["book"], result.get("preparation", {})
+    block = facts.get("block")
+    if block:
+        made = (
+            f"{block['customers']} customers x {facts['invoices_per_customer']} "
+            f"through the ORM in {block['generation_seconds']} s, cloned "
+            f"{facts['copies']} times in SQL in {facts['clone_seconds']} s "
+            f"(self-check {facts.get('verify_seconds')} s)"
+        )
+    else:
+        made = f"generated through the ORM in {facts['generation_seconds']} s"
+    text = f"book {made}"
+    if facts.get("built"):
+        text += f", built {facts['built']} (dates moved {facts['shifted_days']} days)"
+    if prep.get("book_database"):
+        text += f"; {prep['book_database']} copied in {prep['copy_seconds']} s"
+    if prep.get("install_seconds") is not None:
+        text += f"; {ADDON} installed in {prep['install_seconds']} s"
+    return text + f"; profiles assigned in {facts.get('setup_seconds')} s"
+
+
 def write_result(result, output_dir):
     path = os.path.join(output_dir, f"benchmark-{result['date']}.json")
     with open(path, "w") as file:
@@ -781,7 +564,9 @@ def main(argv=None):
     registry = bootstrap(args)
     if args.phase in ("all", "generate"):
         generate(registry, args)
-    if args.phase == "generate":
+    if args.phase == "setup":
+        book.assign_profiles(registry, args)
+    if args.phase in ("generate", "setup"):
         return 0
     result = run_phase(registry, args)
     path = write_result(result, args.output_dir)

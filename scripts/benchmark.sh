@@ -7,25 +7,32 @@
 #
 # Benchmarks a snapshot of relance_facture taken at the start (the working tree,
 # or the commit REV with --ref), so that edits made meanwhile do not mix in.
-# Copies the template database of the addon's dependencies (built once, as
-# scripts/test.sh does), installs relance_facture without demo data, generates
-# N customers x M invoices (default 1000 x 10), then times today's daily run
-# and a same-day re-run (scripts/benchmark.py, in a fresh process). Prints a
-# summary, one "BENCHMARK_JSON {...}" line and writes var/benchmark-<date>.json.
-# Exits 3 when a target of the issue is missed. The database is dropped unless
-# --keep-db. Odoo's log: var/log/benchmark.log.
+# Takes the book of N customers x M invoices (default 1000 x 10; scripts/book.sh:
+# a template database without relance_facture, generated once through the ORM,
+# by blocks of 1000 customers cloned in SQL when N is a multiple of 1000),
+# copies it, installs relance_facture without demo data on the copy (timed: the
+# install on an existing book), assigns the customers' dunning profiles, then
+# times today's daily run and a same-day re-run (scripts/benchmark.py, in a
+# fresh process). Prints a summary, one "BENCHMARK_JSON {...}" line and writes
+# var/benchmark-<date>.json. Exits 3 when a target of the issue is missed. The
+# copy is dropped unless --keep-db, the book is kept. Odoo's log:
+# var/log/benchmark.log.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/book.sh
+source "$ROOT/scripts/book.sh"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 db=relance_bench_$(date +%Y%m%d_%H%M%S)_$$ keep_db="" ref=""
-declare -a gen=() run=()
+customers=1000 invoices=10 seed=42
+declare -a run=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --customers | --invoices | --seed)
-      [ $# -ge 2 ] || usage 2; gen+=("$1" "$2"); shift ;;
+    --customers) [ $# -ge 2 ] || usage 2; customers=$2; shift ;;
+    --invoices) [ $# -ge 2 ] || usage 2; invoices=$2; shift ;;
+    --seed) [ $# -ge 2 ] || usage 2; seed=$2; shift ;;
     --mode) [ $# -ge 2 ] || usage 2; run+=("$1" "$2"); shift ;;
     --profile | --tracemalloc) run+=("$1") ;;
     --db) [ $# -ge 2 ] || usage 2; db=$2; shift ;;
@@ -51,17 +58,24 @@ cleanup() { bench_cleanup; }
 trap 'cleanup; exit 130' INT TERM
 
 say "Benchmarking $ADDON from the $source_desc"
-say "Creating $db from $tmpl and installing $ADDON without demo data (log: var/log/benchmark.log)"
-install_benchmark_db "$log" || exit 1
+say "Book of $customers customers x $invoices invoices (seed $seed): scripts/book.sh"
+start=$EPOCHREALTIME
+book=$(ensure_book "$customers" "$invoices" "$seed") || { warn "Building the book failed."; cleanup; exit 1; }
+say "Book $book ready in $(_seconds_since "$start") s"
+say "Copying it to $db and installing $ADDON without demo data (log: var/log/benchmark.log)"
+book_install "$book" "$db" "$log" || { cleanup; exit 1; }
+say "Copied in $book_copy_seconds s, $ADDON installed in $book_install_seconds s"
 
+gen=(--customers "$customers" --invoices "$invoices" --seed "$seed")
 bench() {
   "$PYTHON" "$ROOT/scripts/benchmark.py" --db "$db" \
     --addons-path="$ODOO_ADDONS,$ADDON_PARENT" --source "$source_desc" "$@" 2> >(tee -a "$log" >&2)
 }
-say "Generating the book (${gen[*]:-1000 customers x 10 invoices})"
-bench --phase generate "${gen[@]}" || { rc=$?; cleanup; exit "$rc"; }
+say "Assigning the customers' dunning profiles"
+bench --phase setup "${gen[@]}" || { rc=$?; cleanup; exit "$rc"; }
 say "Timing today's daily run, then a same-day re-run"
-bench --phase run "${gen[@]}" "${run[@]}"
+bench --phase run "${gen[@]}" "${run[@]}" --book "$book" \
+  --copy-seconds "$book_copy_seconds" --install-seconds "$book_install_seconds"
 rc=$?
 trap - INT TERM
 cleanup

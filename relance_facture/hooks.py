@@ -1,5 +1,5 @@
 from odoo import fields
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from .models.account_move import RELANCE_STORED_COMPUTES
 
@@ -21,20 +21,33 @@ def pre_init_hook(env):
     )
 
 
+# Open invoices planned at install per batch: memory stays that of a batch
+# whatever the size of the book.
+INSTALL_BATCH = 5000
+
+
 def post_init_hook(env):
-    moves = env["account.move"].search(
-        [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial", "in_payment")),
-        ]
+    move_ids = (
+        env["account.move"]
+        .search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial", "in_payment")),
+            ],
+            order="id",
+        )
+        .ids
     )
-    for fname in RELANCE_STORED_COMPUTES:
-        env.add_to_compute(moves._fields[fname], moves)
-    moves.flush_recordset(list(RELANCE_STORED_COMPUTES))
-    partners = moves.commercial_partner_id
-    env.add_to_compute(partners._fields["relance_stage"], partners)
-    partners.flush_recordset(["relance_stage"])
+    for batch in split_every(INSTALL_BATCH, move_ids):
+        moves = env["account.move"].browse(batch)
+        for fname in RELANCE_STORED_COMPUTES:
+            env.add_to_compute(moves._fields[fname], moves)
+        moves.flush_recordset(list(RELANCE_STORED_COMPUTES))
+        partners = moves.commercial_partner_id
+        env.add_to_compute(partners._fields["relance_stage"], partners)
+        partners.flush_recordset(["relance_stage"])
+        env.invalidate_all()
     env["relance.dso.report"]._cron_refresh()
     if env.ref("relance_facture.invoice_roux_1_demo", raise_if_not_found=False):
         _post_init_demo(env)

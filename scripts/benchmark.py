@@ -60,7 +60,10 @@ post_invoices = book.post_invoices
 # The issue's targets (1000 customers x 10 invoices).
 TARGET_RUN_SECONDS = 15.0
 TARGET_RUN_INVOICES = 10_000
-TARGET_QUERIES_PER_EMAIL = 8.0
+TARGET_QUERIES_PER_EMAIL = 2.5
+# Issue 14: the day of 10,000 customers x 10 invoices within 2 minutes.
+TARGET_LARGE_RUN_SECONDS = 120.0
+TARGET_LARGE_RUN_INVOICES = 100_000
 TARGET_RERUN_SECONDS = 1.0
 
 
@@ -388,17 +391,17 @@ def measure(registry, args, label, cprofile_path=None):
 
 def targets(args, run, rerun):
     invoices = args.customers * args.invoices
-    budget = TARGET_RUN_SECONDS * max(1.0, invoices / TARGET_RUN_INVOICES)
+    if invoices <= TARGET_RUN_INVOICES:
+        budget, note = TARGET_RUN_SECONDS, ""
+    else:
+        # 2 minutes for 100,000 invoices, scaled to the book's size
+        budget = TARGET_LARGE_RUN_SECONDS * invoices / TARGET_LARGE_RUN_INVOICES
+        note = f" (120 s for 100000 invoices, scaled to {invoices})"
     qpe = run["queries_per_email"]
     checks = [
         {
             "name": "run_seconds",
-            "target": f"<= {budget:g} s"
-            + (
-                ""
-                if invoices <= TARGET_RUN_INVOICES
-                else f" (15 s for 10000 invoices, scaled to {invoices})"
-            ),
+            "target": f"<= {budget:g} s{note}",
             "value": run["seconds"],
             "pass": run["seconds"] <= budget,
         },

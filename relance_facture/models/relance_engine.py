@@ -34,6 +34,8 @@ EVENT_FOLLOWERS = (
     "relance_next_date",
     "relance_state",
 )
+# Day whose serial work a cron worker's first call did.
+DAY_STARTED_PARAM = "relance_facture.day_started"
 # Batches of customers tried when another transaction holds a batch.
 LOCK_ROUNDS = 5
 
@@ -58,21 +60,44 @@ class RelanceEngine(models.AbstractModel):
         # writes the history, which users only read
         self = self.sudo()  # pylint: disable=self-cls-assignment
         today = fields.Date.context_today(self)
-        filters = self._relance_day_start(today)
+        filters = self._relance_day_start(
+            today, housekeeping=not self._relance_day_started(today)
+        )
         self._relance_run_day(today, batch_size=batch_size, filters=filters)
 
     @api.model
-    def _relance_day_start(self, today):
-        """The day's serial work before the customers' batches (statistics,
-        statuses, prescription warnings, thank-you emails, drafts of closed
-        invoices, messages held or failed earlier); returns the day's
-        filters, ``(closed, unmatched)`` of ``_relance_day_filters``."""
-        for company in self.env["res.company"].search([]):
-            self.env["relance.partner.stat"]._relance_refresh_touched(company, today)
-        self._relance_refresh_states(today)
-        self._relance_warn_prescriptions(today)
-        self._relance_thank_payers()
-        self._relance_cancel_closed_drafts()
+    def _relance_day_started(self, today):
+        """Is this a cron worker's later call of a day whose housekeeping is
+        done? The worker calls once per batch; the housekeeping runs at its
+        first call only (committed with the first batch), so that its cost
+        does not come back with every batch (the statistics of the customers
+        reminded in earlier batches, whose invoices the run wrote, were
+        refreshed again at each call). A manual run always does it."""
+        if not self.env.context.get("cron_id"):
+            return False
+        params = self.env["ir.config_parameter"].sudo()
+        day = fields.Date.to_string(today)
+        if params.get_param(DAY_STARTED_PARAM) == day:
+            return True
+        params.set_param(DAY_STARTED_PARAM, day)
+        return False
+
+    @api.model
+    def _relance_day_start(self, today, housekeeping=True):
+        """The day's serial work before the customers' batches: the
+        housekeeping (statistics, statuses, prescription warnings, thank-you
+        emails, drafts of closed invoices), then the messages held or failed
+        earlier; returns the day's filters, ``(closed, unmatched)`` of
+        ``_relance_day_filters``."""
+        if housekeeping:
+            for company in self.env["res.company"].search([]):
+                self.env["relance.partner.stat"]._relance_refresh_touched(
+                    company, today
+                )
+            self._relance_refresh_states(today)
+            self._relance_warn_prescriptions(today)
+            self._relance_thank_payers()
+            self._relance_cancel_closed_drafts()
         closed, unmatched = self._relance_day_filters(today)
         self._relance_send_held(today, closed=closed, skip_partners=unmatched)
         self._relance_retry_failed(today, closed=closed, skip_partners=unmatched)

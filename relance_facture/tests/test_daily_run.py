@@ -294,3 +294,30 @@ class TestDailyRun(RelanceCommon):
         for invoice in invoices:
             self.assertEqual(len(invoice.relance_event_ids), 1)
             self.assertEqual(invoice.relance_event_ids.state, "sent")
+
+    def test_worker_housekeeping_once_a_day(self):
+        """The cron worker calls once per batch: the day's housekeeping runs
+        at its first call of the day, not at each batch; failed messages are
+        still retried at every call, and a manual run always does it."""
+        engine_cls = type(self.env["relance.engine"])
+        original = engine_cls._relance_refresh_states
+        calls = []
+
+        def counting(engine, today):
+            calls.append(today)
+            return original(engine, today)
+
+        engine = self.env["relance.engine"].with_context(cron_id=self.cron.id)
+        with (
+            self.mock_mail_gateway(),
+            patch.object(engine_cls, "_relance_refresh_states", counting),
+        ):
+            with freeze_time("2026-01-23"):
+                engine._cron_run_daily(batch_size=2)
+                engine._cron_run_daily(batch_size=2)
+                self.assertEqual(len(calls), 1)
+                self.env["relance.engine"]._cron_run_daily()
+                self.assertEqual(len(calls), 2, "a manual run does it again")
+            with freeze_time("2026-01-24"):
+                engine._cron_run_daily(batch_size=2)
+                self.assertEqual(len(calls), 3, "the next day's first call")

@@ -98,15 +98,21 @@ class RelanceEngine(models.AbstractModel):
         of ``unmatched``; ``partner_field`` names the customer field."""
         if not unmatched:
             return []
+        # one clause per (company, currency), a handful, each with its
+        # customers: a clause per customer made every row of the query test
+        # them all, a cost growing with the book's open credits
+        partners = {}
+        for partner_id, company_id, currency_id in unmatched:
+            partners.setdefault((company_id, currency_id), []).append(partner_id)
         return [
             "!",
             *expression.OR(
                 [
-                    (partner_field, "=", partner_id),
+                    (partner_field, "in", sorted(partner_ids)),
                     ("company_id", "=", company_id),
                     ("currency_id", "=", currency_id),
                 ]
-                for partner_id, company_id, currency_id in unmatched
+                for (company_id, currency_id), partner_ids in sorted(partners.items())
             ),
         ]
 

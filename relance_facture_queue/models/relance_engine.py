@@ -77,6 +77,8 @@ class RelanceEngine(models.AbstractModel):
                 day=today,
                 today=current,
             )
+        # the job's SQL queries, reported in its result (scripts/scaling.py)
+        queries = self.env.cr.sql_log_count
         self._relance_queue_take_slot()
         try:
             with self.env.cr.savepoint():
@@ -99,10 +101,12 @@ class RelanceEngine(models.AbstractModel):
             raise RetryableJobError(self._relance_error_text(error)) from error
         return self.env._(
             "%(moves)s invoices of %(done)s customers processed, %(passed)s "
-            "customers held by another transaction or with nothing due.",
+            "customers held by another transaction or with nothing due; "
+            "%(queries)s SQL queries.",
             moves=len(moves),
             done=len(moves.commercial_partner_id),
             passed=len(set(partner_ids) - set(moves.commercial_partner_id.ids)),
+            queries=self.env.cr.sql_log_count - queries,
         )
 
     @api.model

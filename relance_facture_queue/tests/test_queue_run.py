@@ -119,6 +119,8 @@ class TestQueueRun(RelanceCommon):
         for invoice in self.invoices:
             self.assertEqual(invoice.relance_level_id.name, "Reminder 1")
         self.assertIn("3 invoices of 2 customers processed", results[0])
+        # its SQL queries, summed by scripts/scaling.py
+        self.assertRegex(results[0], r"; [1-9][0-9]* SQL queries\.$")
 
     def test_failed_job_is_retried_without_duplicates(self):
         """A job that crashes after planning and queuing its emails leaves

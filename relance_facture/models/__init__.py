@@ -21,6 +21,7 @@ from . import relance_channel
 from . import relance_planner
 from . import relance_planner_channels
 from . import relance_engine
+from . import relance_engine_locks
 from . import relance_engine_housekeeping
 from . import relance_engine_held
 from . import relance_engine_retry

@@ -3,7 +3,7 @@
 #
 #   ./scripts/scaling.sh [--customers 10000] [--invoices 10] [--seed 42]
 #                        [--workers "2 4"] [--no-baseline] [--timeout SECONDS]
-#                        [--keep-db]
+#                        [--pg-log-slow MS] [--keep-db]
 #
 # Snapshots relance_facture and relance_facture_queue (the working tree) and
 # takes the book of N customers x M invoices (scripts/book.sh). Then, one
@@ -20,7 +20,9 @@
 # --workers "1 2 4" adds one worker of the queue (the parallel gain alone: the
 # in-process cron mode also redoes the day start and the choice of customers
 # at each of its calls); --no-baseline skips the in-process run. Each is
-# followed by a same-day re-run. Prints, per book x workers: wall time,
+# followed by a same-day re-run. --pg-log-slow MS has PostgreSQL log the
+# copies' statements slower than MS and their lock waits (a diagnosis: in
+# PostgreSQL's own log). Prints, per book x workers: wall time,
 # emails created, queries per email, peak memory (summed RSS of the Odoo
 # processes), duplicates (must be 0) and the re-run; one "SCALING_JSON {...}"
 # line; writes var/scaling-<date>.json (scripts/scaling.py). Other work on the
@@ -35,9 +37,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/book.sh
 source "$ROOT/scripts/book.sh"
 
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
-customers=10000 invoices=10 seed=42 workers="2 4" timeout=3600 keep_db="" baseline=1
+customers=10000 invoices=10 seed=42 workers="2 4" timeout=3600 keep_db="" baseline=1 pg_log_slow=""
 while [ $# -gt 0 ]; do
   case $1 in
     --customers) [ $# -ge 2 ] || usage 2; customers=$2; shift ;;
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
     --timeout) [ $# -ge 2 ] || usage 2; timeout=$2; shift ;;
     --keep-db) keep_db=1 ;;
     --no-baseline) baseline="" ;;
+    --pg-log-slow) [ $# -ge 2 ] || usage 2; pg_log_slow=$2; shift ;;
     -h | --help) usage ;;
     *) warn "unknown option: $1"; usage 2 ;;
   esac
@@ -92,7 +95,7 @@ cleanup() {
   done
 }
 fail() { warn "$*"; cleanup; exit 1; }
-trap 'cleanup; exit 130' INT TERM
+trap 'warn "Interrupted: stopping and dropping the copies."; cleanup; exit 130' INT TERM
 
 # run CMD...: in the background (so that a signal reaches cleanup at once),
 # its stderr also to the log.
@@ -119,6 +122,10 @@ prepare() {
   dbs+=("$db")
   say "Copying the book to $db, installing $modules (log: var/log/scaling.log)"
   ADDON=$modules EXTRA_ADDONS_PATH=$queue_path book_install "$book" "$db" "$log" || return 1
+  if [ -n "$pg_log_slow" ]; then
+    psql -d postgres -qc "ALTER DATABASE \"$db\" SET log_min_duration_statement = $((pg_log_slow))" &&
+      psql -d postgres -qc "ALTER DATABASE \"$db\" SET log_lock_waits = on" || return 1
+  fi
   say "  copied in $book_copy_seconds s, installed in $book_install_seconds s; assigning the profiles"
   run "$PYTHON" "$ROOT/scripts/benchmark.py" --db "$db" --addons-path "$path" \
     --phase setup "${gen[@]}" >>"$log"

@@ -363,7 +363,7 @@ def table(rows):
     body = []
     for row in rows:
         rerun = row["rerun"]
-        kind = "in process" if row["mode"] == IN_PROCESS else "queue"
+        kind = "in process" if _mode(row) == IN_PROCESS else "queue"
         body.append(
             (
                 row["book_label"],
@@ -491,7 +491,7 @@ class Sampler(threading.Thread):
         self.rss_peak = self.server_rss_peak = 0
         self.odoo_ticks = {}  # pid: (first, last)
         self.pg_ticks = {}
-        self.pg_pids = set()
+        self.pg_pids = {}  # pid: backend type (client backend, autovacuum ...)
         self._page = os.sysconf("SC_PAGE_SIZE")
         self._hz = os.sysconf("SC_CLK_TCK")
 
@@ -504,14 +504,14 @@ class Sampler(threading.Thread):
         try:
             while True:
                 if time.monotonic() - last_pg >= 1.0:
-                    self.pg_pids |= {
-                        pid
-                        for (pid,) in sql(
+                    self.pg_pids.update(
+                        sql(
                             conn,
-                            "SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                            [self.db],
+                            """SELECT pid, backend_type FROM pg_stat_activity
+                               WHERE datname = %s AND pid != %s""",
+                            [self.db, own],
                         )
-                    } - {own}
+                    )
                     last_pg = time.monotonic()
                 self._sample()
                 self.ready.set()
@@ -552,6 +552,9 @@ class Sampler(threading.Thread):
         busy = (self._cpu1[0] - self._cpu0[0]) / self._hz
         odoo = sum(last - first for first, last in self.odoo_ticks.values()) / self._hz
         pg = sum(last - first for first, last in self.pg_ticks.values()) / self._hz
+        pg_by_type = collections.Counter()
+        for pid, (first, last) in self.pg_ticks.items():
+            pg_by_type[self.pg_pids[pid]] += (last - first) / self._hz
         return {
             "rss_peak_mb": round(self.rss_peak / 2**20, 1),
             "server_rss_peak_mb": round(self.server_rss_peak / 2**20, 1),
@@ -559,6 +562,9 @@ class Sampler(threading.Thread):
                 "seconds": round(seconds, 1),
                 "odoo_cpu_seconds": round(odoo, 1),
                 "postgres_cpu_seconds": round(pg, 1),
+                "postgres_cpu_seconds_by_backend": {
+                    kind: round(value, 1) for kind, value in sorted(pg_by_type.items())
+                },
                 "machine_busy_cpu_seconds": round(busy, 1),
                 "others_cpu_seconds": round(max(busy - odoo - pg, 0.0), 1),
                 "machine_busy_cores": round(busy / seconds, 2) if seconds else None,
@@ -1085,18 +1091,33 @@ def parallel(args):
 # ----------------------------------------------------------------------------
 # Report
 # ----------------------------------------------------------------------------
+def _mode(row):
+    """A row's mode; rows written before the mode was recorded ran one
+    worker in process or N queue_job workers."""
+    return row.get("mode") or (IN_PROCESS if row["workers"] == 1 else QUEUE)
+
+
 def _same_book(rows, label, mode, workers=None):
     return [
         row
         for row in rows
         if row["book_label"] == label
-        and row["mode"] == mode
+        and _mode(row) == mode
         and (workers is None or row["workers"] == workers)
     ]
 
 
+def _run_value(row, *keys):
+    """A figure of the row's run, 0 when the measurement did not record it."""
+    value = row.get("run", {})
+    for key in keys:
+        value = value.get(key, {}) if isinstance(value, dict) else {}
+    return value if isinstance(value, int | float) else 0
+
+
 def _step_seconds(row, step):
-    return row["run"]["steps"].get(f"relance.engine.{step}", {}).get("seconds", 0.0)
+    steps = row.get("run", {}).get("steps", {})
+    return steps.get(f"relance.engine.{step}", {}).get("seconds", 0.0)
 
 
 def model(rows):
@@ -1104,7 +1125,7 @@ def model(rows):
     the queue: serial (no worker shares it), batches, what the in-process
     cron mode repeats at each of its calls; the efficiency of N workers; the
     day of 1,000,000 invoices projected from the queue's figures."""
-    inproc = [row for row in rows if row["mode"] == IN_PROCESS and row["emails"]]
+    inproc = [row for row in rows if _mode(row) == IN_PROCESS and row["emails"]]
     if not inproc:
         return None
     base = inproc[-1]
@@ -1134,7 +1155,7 @@ def model(rows):
         "emails": base["emails"],
         "in_process": {
             "wall_seconds": base["wall_seconds"],
-            "scheduler_calls": base["run"].get("scheduler_calls"),
+            "scheduler_calls": base.get("run", {}).get("scheduler_calls"),
             "repeated_per_call_seconds": round(repeated, 1),
             "batches_seconds": round(_step_seconds(base, "_relance_run_customers"), 1),
         },
@@ -1155,17 +1176,17 @@ def model(rows):
                     ),
                     2,
                 ),
-                "cpu_ms_per_email": row["cpu_ms_per_email"],
+                "cpu_ms_per_email": row.get("cpu_ms_per_email"),
                 "odoo_cpu_ms_per_email": per_email(
-                    1000 * row["run"]["sampled"]["cpu"]["odoo_cpu_seconds"],
+                    1000 * _run_value(row, "sampled", "cpu", "odoo_cpu_seconds"),
                     row["emails"],
                 ),
                 "postgres_cpu_ms_per_email": per_email(
-                    1000 * row["run"]["sampled"]["cpu"]["postgres_cpu_seconds"],
+                    1000 * _run_value(row, "sampled", "cpu", "postgres_cpu_seconds"),
                     row["emails"],
                 ),
                 "table_bytes_per_email": per_email(
-                    row["run"]["growth"]["table_bytes_total"], row["emails"]
+                    _run_value(row, "growth", "table_bytes_total"), row["emails"]
                 ),
             }
             for row in queue
@@ -1194,7 +1215,7 @@ def report(args):
         row["book_label"] = book_label(row["customers"], row["invoices_per_customer"])
         rows.append(row)
     rows.sort(
-        key=lambda row: (row["customers"], row["mode"] != IN_PROCESS, row["workers"])
+        key=lambda row: (row["customers"], _mode(row) != IN_PROCESS, row["workers"])
     )
     for row in rows:
         for key, mode in (("speedup", IN_PROCESS), ("speedup_vs_queue_1", QUEUE)):

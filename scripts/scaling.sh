@@ -7,10 +7,12 @@
 #
 # Snapshots relance_facture and relance_facture_queue (the working tree) and
 # takes the book of N customers x M invoices (scripts/book.sh). Then, one
-# measurement at a time, each on a fresh copy of the book:
-#   1 worker   relance_facture installed, the customers' profiles assigned
-#              (scripts/benchmark.py --phase setup), the day as the cron worker
-#              runs it in one process (scripts/benchmark.py's run phase);
+# measurement at a time, each on a fresh copy of the book prepared alike (the
+# addons installed, the customers' profiles assigned by scripts/benchmark.py
+# --phase setup, VACUUM ANALYZE so that the plans do not depend on when
+# autovacuum gets to the copy):
+#   1 worker   relance_facture installed; the day as the cron worker runs it,
+#              in one process (scripts/benchmark.py's run phase, mode cron);
 #   N workers  relance_facture, queue_job (its wheel under var/oca) and
 #              relance_facture_queue installed, the setting Parallel run on
 #              with N batches at once, an Odoo server started with N workers
@@ -22,10 +24,10 @@
 # at each of its calls); --no-baseline skips the in-process run. Each is
 # followed by a same-day re-run. --pg-log-slow MS has PostgreSQL log the
 # copies' statements slower than MS and their lock waits (a diagnosis: in
-# PostgreSQL's own log). Prints, per book x workers: wall time,
-# emails created, queries per email, peak memory (summed RSS of the Odoo
-# processes), duplicates (must be 0) and the re-run; one "SCALING_JSON {...}"
-# line; writes var/scaling-<date>.json (scripts/scaling.py). Other work on the
+# PostgreSQL's own log). Prints, per book x workers: wall time, emails
+# created, queries per email, peak memory (summed RSS of the Odoo processes),
+# CPU, duplicates (must be 0) and the re-run; one "SCALING_JSON {...}" line;
+# writes var/scaling-<date>.json (scripts/scaling.py). Other work on the
 # machine skews the figures: the load average before and after each
 # measurement and the CPU others used are recorded. Exits 3 when a duplicate
 # or an email of a re-run is found. The copies are dropped unless --keep-db.
@@ -37,7 +39,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/book.sh
 source "$ROOT/scripts/book.sh"
 
-usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 customers=10000 invoices=10 seed=42 workers="2 4" timeout=3600 keep_db="" baseline=1 pg_log_slow=""
 while [ $# -gt 0 ]; do
@@ -128,7 +130,13 @@ prepare() {
   fi
   say "  copied in $book_copy_seconds s, installed in $book_install_seconds s; assigning the profiles"
   run "$PYTHON" "$ROOT/scripts/benchmark.py" --db "$db" --addons-path "$path" \
-    --phase setup "${gen[@]}" >>"$log"
+    --phase setup "${gen[@]}" >>"$log" || return 1
+  # The install and the profiles rewrote every invoice: the planner's
+  # statistics as a production database has them, whenever autovacuum
+  # (busy with other databases) gets to this copy.
+  local start=$EPOCHREALTIME
+  psql -d "$db" -qc "VACUUM ANALYZE" || return 1
+  say "  VACUUM ANALYZE in $(_seconds_since "$start") s"
 }
 done_db() {
   [ -n "$keep_db" ] && return 0

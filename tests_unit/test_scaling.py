@@ -244,15 +244,20 @@ def _row(workers, wall, serial, emails=600, queries=1200):
 
 
 def test_model_splits_serial_and_batches():
-    rows = [_row(1, 25.0, 5.0), _row(2, 15.0, 5.0)]
+    rows = [
+        _row(1, 25.0, 5.0),
+        dict(_row(1, 20.0, 5.0), mode=scaling.QUEUE),
+        dict(_row(2, 12.5, 5.0), mode=scaling.QUEUE),
+    ]
     model = scaling.model(rows)
-    assert model["serial_seconds"] == 5.0
-    assert model["batches_seconds"] == 20.0
-    assert model["batch_ms_per_email"] == round(20000 / 600, 1)
-    assert model["measured_parallel_efficiency"] == {"2": 1.0}
-    assert model["projection_1m_invoices_seconds"]["1"] == 2500.0
-    assert model["projection_1m_invoices_seconds"]["4"] == 1000.0
-    assert scaling.model([_row(2, 15.0, 5.0)]) is None
+    assert model["queue_serial_seconds"] == 5.0
+    assert model["batches_one_worker_seconds"] == 15.0
+    assert model["batch_ms_per_email"] == round(15000 / 600, 1)
+    assert model["queue"]["2"]["batches_seconds"] == 7.5
+    assert model["queue"]["2"]["parallel_efficiency"] == 1.0
+    # serial and batches linear in the invoices (x 100), batches / workers
+    assert model["projection_1m_invoices_seconds"]["1"] == 2000.0
+    assert model["projection_1m_invoices_seconds"]["4"] == 875.0
 
 
 def test_table_has_a_row_per_measurement():

@@ -9,6 +9,7 @@ the job queue (relance_facture_queue on OCA queue_job), on the same book.
         --output FILE [--timeout 3600]
     python3 scripts/scaling.py trigger --db DB --addons-path PATHS
     python3 scripts/scaling.py report --output-dir DIR RESULT.json...
+    python3 scripts/scaling.py serve -c CONF
 
 scripts/scaling.sh copies the book (scripts/book.sh), installs the addons on
 each copy, assigns the customers' profiles (scripts/benchmark.py --phase
@@ -26,6 +27,11 @@ setup) and calls these subcommands, one measurement at a time:
              which does the day's serial work and enqueues one job per batch
              of customers), waits until every job of the day is done or
              failed, triggers the same-day re-run, stops the server;
+  serve      the server ``parallel`` starts: Odoo's (odoo-bin's main) with
+             this script as argv[0], so that the prefork server's websocket
+             process comes back here as an idle stand-in (``gevent_stand_in``:
+             where gevent cannot start, the master would respawn it every
+             second, importing Odoo each time, on the measured CPUs);
   report     the table of the measurements, one ``SCALING_JSON {...}`` line,
              var/scaling-<date>.json.
 

@@ -112,8 +112,9 @@ def parse_args(argv=None):
     return args
 
 
-def bootstrap(args):
-    """Odoo configured for ``args.db``; returns the registry."""
+def bootstrap(args, module=ADDON):
+    """Odoo configured for ``args.db``; returns the registry, once
+    ``module`` is installed there."""
     from odoo.tools import config
 
     options = ["-d", args.db, "--no-http", f"--log-level={args.log_level}"]
@@ -123,8 +124,8 @@ def bootstrap(args):
     from odoo.modules.registry import Registry
 
     registry = Registry(args.db)
-    if ADDON not in registry._init_modules:
-        sys.exit(f"{args.db}: the module {ADDON} is not installed")
+    if module not in registry._init_modules:
+        sys.exit(f"{args.db}: the module {module} is not installed")
     return registry
 
 

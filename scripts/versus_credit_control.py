@@ -265,22 +265,6 @@ def parse_args(argv=None):
     return args
 
 
-def bootstrap(args, module):
-    """Odoo configured for ``args.db`` (scripts/benchmark.py's way); the
-    registry, once ``module`` is installed there."""
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    options = ["-d", args.db, "--no-http", f"--log-level={args.log_level}"]
-    if args.addons_path:
-        options.append(f"--addons-path={args.addons_path}")
-    config.parse_config(options)
-    registry = Registry(args.db)
-    if module not in registry._init_modules:
-        sys.exit(f"{args.db}: the module {module} is not installed")
-    return registry
-
-
 class PdfMeter(logging.Filter):
     """Counts the PDF reports rendered and the seconds spent in them
     (``ir.actions.report._render_qweb_pdf``, wkhtmltopdf included), and the
@@ -589,7 +573,7 @@ def main(argv=None):
     if args.phase == "report":
         return report(args)
     module = CC_ADDON if args.phase.startswith("cc-") else benchmark.ADDON
-    registry = bootstrap(args, module)
+    registry = benchmark.bootstrap(args, module)
     if args.phase == "cc-setup":
         cc_setup(registry, args)
     elif args.phase == "ours-setup":

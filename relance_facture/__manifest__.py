@@ -33,6 +33,7 @@
         "views/relance_level_views.xml",
         "views/relance_event_views.xml",
         "views/relance_dispatch_views.xml",
+        "views/relance_answer_views.xml",
         "views/relance_letter_views.xml",
         "views/relance_rate_views.xml",
         "views/relance_payment_plan_views.xml",

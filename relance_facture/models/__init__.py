@@ -4,6 +4,8 @@ from . import relance_event
 from . import relance_payment_plan
 from . import relance_payment_plan_line
 from . import relance_dispatch
+from . import relance_dispatch_reply
+from . import relance_answer
 from . import relance_rate
 from . import relance_partner_stat
 from . import res_company
@@ -14,6 +16,7 @@ from . import account_move
 from . import account_move_pay_link
 from . import account_move_penalty
 from . import account_move_promise
+from . import account_move_answer
 from . import account_move_actions
 from . import account_move_proceedings
 from . import account_move_prescription

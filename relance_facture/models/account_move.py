@@ -101,6 +101,15 @@ class AccountMove(models.Model):
         help="Day the dispute was recorded; the workspace lists new disputes.",
         groups="base.group_user",
     )
+    relance_paused_until = fields.Date(
+        string="Dunning Paused Until",
+        copy=False,
+        tracking=True,
+        help="Dunning waits until this day included: set by a customer's answer "
+        "(already paid, a reply to a reminder) while the person in charge looks "
+        "into it.",
+        groups="base.group_user",
+    )
     relance_promise_date = fields.Date(
         string="Promised Payment Date",
         copy=False,
@@ -290,6 +299,7 @@ class AccountMove(models.Model):
         "relance_excluded",
         "relance_dispute",
         "relance_promise_date",
+        "relance_paused_until",
         "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
         "commercial_partner_id.relance_proceedings_date",
@@ -312,6 +322,7 @@ class AccountMove(models.Model):
         "relance_excluded",
         "relance_dispute",
         "relance_promise_date",
+        "relance_paused_until",
         "relance_plan_id.next_line_id",
         "commercial_partner_id.relance_excluded",
         "commercial_partner_id.relance_proceedings_date",
@@ -421,9 +432,12 @@ class AccountMove(models.Model):
         return bool(self.relance_due_date and self.relance_due_date < today)
 
     def _relance_is_paused(self, today):
-        """Dispute, or a promise to pay whose date plus grace is not yet over."""
+        """Dispute, a pause after a customer's answer, or a promise to pay
+        whose date plus grace is not yet over."""
         self.ensure_one()
         if self.relance_dispute:
+            return True
+        if self.relance_paused_until and today <= self.relance_paused_until:
             return True
         if self.relance_promise_date:
             grace = self.company_id.relance_promise_grace_days

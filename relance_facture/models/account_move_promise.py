@@ -36,15 +36,16 @@ class AccountMove(models.Model):
         """A promise to pay pauses dunning until its date plus the grace
         period: the day after, the daily run takes the invoice up again."""
         self.ensure_one()
-        if (
-            self.relance_dispute
-            or not self.relance_promise_date
-            or not self._relance_is_open()
-        ):
+        if self.relance_dispute or not self._relance_is_open():
             return False
-        grace = self.company_id.relance_promise_grace_days
-        resume = fields.Date.add(self.relance_promise_date, days=grace + 1)
-        return resume if resume > today else False
+        resumes = []
+        if self.relance_promise_date:
+            grace = self.company_id.relance_promise_grace_days
+            resumes.append(fields.Date.add(self.relance_promise_date, days=grace + 1))
+        if self.relance_paused_until:
+            resumes.append(fields.Date.add(self.relance_paused_until, days=1))
+        resume = max(resumes, default=False)
+        return resume if resume and resume > today else False
 
     # ---- Planning ----
     def _relance_plan_line(self):

@@ -56,6 +56,9 @@ class MailActivity(models.Model):
         call_type = self.env.ref(
             "relance_facture.mail_activity_type_relance_call", raise_if_not_found=False
         )
+        answers = self.env["relance.answer"].browse(
+            self.filtered(lambda a: a.res_model == "relance.answer").mapped("res_id")
+        )
         messages = self.env["mail.message"]
         next_activities = self.env["mail.activity"]
         called = {}
@@ -89,4 +92,6 @@ class MailActivity(models.Model):
                 ),
                 company=company or None,
             )
+        # an answer whose last activity is done is handled
+        answers.sudo().exists()._relance_activities_done()
         return messages, next_activities

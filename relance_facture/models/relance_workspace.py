@@ -8,6 +8,8 @@ CARDS = [
     ("promises", "Promises due today"),
     ("disputes", "New disputes"),
     ("plans", "Missed instalments"),
+    ("answers", "Customer answers"),
+    ("replies", "Replies to answer"),
 ]
 
 # Days during which a dispute counts as new on the workspace.
@@ -58,7 +60,7 @@ class RelanceWorkspace(models.Model):
                 0
                 if not card.count
                 else 1
-                if card.code in ("failed", "disputes", "plans")
+                if card.code in ("failed", "disputes", "plans", "replies")
                 else 4
             )
 
@@ -103,6 +105,13 @@ class RelanceWorkspace(models.Model):
                 ("printed", "=", False),
                 ("company_id", "in", company_ids),
             ]
+        if self.code in ("answers", "replies"):
+            kind = ("kind", "=", "reply") if self.code == "replies" else ("kind", "!=", "reply")
+            return "relance.answer", [
+                kind,
+                ("state", "=", "new"),
+                ("company_id", "in", company_ids),
+            ]
         moves = [
             *self.env["account.move"]._relance_open_domain(),
             ("company_id", "in", company_ids),
@@ -128,6 +137,8 @@ class RelanceWorkspace(models.Model):
             "promises": "relance_facture.account_move_action_relance_promises",
             "disputes": "relance_facture.account_move_action_relance_disputes",
             "plans": "relance_facture.relance_payment_plan_action",
+            "answers": "relance_facture.relance_answer_action",
+            "replies": "relance_facture.relance_answer_action",
         }
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlids[self.code])
         model, domain = self._relance_target()

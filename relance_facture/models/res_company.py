@@ -52,6 +52,29 @@ class ResCompany(models.Model):
     relance_promise_grace_days = fields.Integer(
         string="Grace After a Promise to Pay", default=3
     )
+    relance_promise_max_days = fields.Integer(
+        string="Latest Promise Date",
+        default=30,
+        help="A customer answering a reminder may promise to pay at most this "
+        "many days ahead.",
+    )
+    relance_paid_claim_days = fields.Integer(
+        string="Pause When Said Paid",
+        default=5,
+        help="Days dunning waits when a customer says an invoice is already "
+        "paid, while the person in charge looks for the payment.",
+    )
+    relance_reply_pause_days = fields.Integer(
+        string="Pause After a Reply",
+        default=7,
+        help="Days the customer's dunning waits after a reply to a reminder email.",
+    )
+    relance_answer_daily_limit = fields.Integer(
+        string="Answers per Invoice and Day",
+        default=3,
+        help="How many answers a customer may give on one invoice in one day "
+        "from the reminder's link.",
+    )
 
     relance_fr_rules = fields.Boolean(
         string="French Late-Payment Rules",
@@ -239,6 +262,27 @@ class ResCompany(models.Model):
                         error=error,
                     )
                 ) from error
+
+    @api.constrains(
+        "relance_promise_max_days",
+        "relance_paid_claim_days",
+        "relance_reply_pause_days",
+        "relance_answer_daily_limit",
+    )
+    def _check_relance_answer_settings(self):
+        for company in self:
+            if (
+                company.relance_promise_max_days < 1
+                or company.relance_answer_daily_limit < 1
+                or company.relance_paid_claim_days < 0
+                or company.relance_reply_pause_days < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The latest promise date and the answers per day are at "
+                        "least 1; the pauses after an answer are not negative."
+                    )
+                )
 
     def _relance_extra_closed_days(self):
         self.ensure_one()

@@ -189,8 +189,8 @@ class RelanceAnswer(models.Model):
         """The answer in the chatter of its invoices and of its customer."""
         self.ensure_one()
         body = self.env._(
-            "Customer answer (%(source)s): %(summary)s",
-            source=dict(self._fields["source"]._description_selection(self.env))[
+            "Customer answer (%(origin)s): %(summary)s",
+            origin=dict(self._fields["source"]._description_selection(self.env))[
                 self.source
             ],
             summary=self._relance_summary(),

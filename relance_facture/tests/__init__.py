@@ -27,3 +27,4 @@ from . import test_two_companies
 from . import test_prescription
 from . import test_consumer_detection
 from . import test_collective_proceedings
+from . import test_answers

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import create_index
 
 from ..tools import ladder
 
@@ -222,6 +223,17 @@ class AccountMove(models.Model):
         index=True,
         groups="base.group_user",
     )
+
+    def init(self):
+        super().init()
+        # a batch of the daily run reads its customers' due invoices only
+        create_index(
+            self.env.cr,
+            indexname="account_move_relance_customer_next_idx",
+            tablename=self._table,
+            expressions=["commercial_partner_id", "relance_next_date"],
+            where="relance_next_date IS NOT NULL",
+        )
 
     # ---- Computes ----
     @api.depends(

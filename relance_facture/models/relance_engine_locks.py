@@ -115,11 +115,9 @@ class RelanceEngine(models.AbstractModel):
         per run; invoices locked by another transaction (a payment, a manual
         send) are skipped and come back in a later batch.
         """
-        query = self.env["account.move"]._search(
-            self._relance_due_domain(today, closed, skip_partners)
-        )
+        domain = self._relance_due_domain(today, closed, skip_partners)
         if partner_ids is not None:
-            return self._relance_lock_customers(query, partner_ids)
+            return self._relance_lock_customers(domain, partner_ids)
         # Customers whose invoices are all held by another transaction (a
         # second worker, a payment) are passed over for the next ones, so that
         # a call does not report "nothing done" while work remains.
@@ -130,25 +128,26 @@ class RelanceEngine(models.AbstractModel):
             )
             if not customers:
                 break
-            moves = self._relance_lock_customers(query, customers)
+            moves = self._relance_lock_customers(domain, customers)
             if moves:
                 return moves
             after = customers[-1]
         return self.env["account.move"]
 
     @api.model
-    def _relance_lock_customers(self, query, partner_ids):
-        """Lock the invoices of ``query`` (due invoices) of the customers
+    def _relance_lock_customers(self, domain, partner_ids):
+        """Lock the invoices of ``domain`` (due invoices) of the customers
         ``partner_ids``; a customer of whom another transaction holds some
         invoices is left out: one customer's day is planned by one
         transaction."""
         if not partner_ids:
             return self.env["account.move"]
-        condition = SQL(
-            "id IN (%s) AND commercial_partner_id IN %s",
-            query.subselect(),
-            tuple(partner_ids),
+        # the customers inside the domain: PostgreSQL reads their invoices
+        # only (index on customer and next date), not the whole day's
+        query = self.env["account.move"]._search(
+            [*domain, ("commercial_partner_id", "in", list(partner_ids))]
         )
+        condition = SQL("id IN (%s)", query.subselect())
         locked = set(self._relance_lock_rows("account_move", condition))
         wanted = self.env.execute_query(
             SQL(

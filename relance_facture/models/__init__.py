@@ -6,6 +6,8 @@ from . import relance_payment_plan_line
 from . import relance_dispatch
 from . import relance_dispatch_reply
 from . import relance_answer
+from . import relance_answer_portal
+from . import relance_dispatch_answer_url
 from . import relance_rate
 from . import relance_partner_stat
 from . import res_company

@@ -225,7 +225,7 @@ class AccountMove(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # a batch of the daily run reads its customers' due invoices only
         create_index(
             self.env.cr,
@@ -234,6 +234,7 @@ class AccountMove(models.Model):
             expressions=["commercial_partner_id", "relance_next_date"],
             where="relance_next_date IS NOT NULL",
         )
+        return res
 
     # ---- Computes ----
     @api.depends(

@@ -5,7 +5,7 @@ the person in charge an activity."""
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
 from .relance_access import check_relance_user
@@ -145,7 +145,12 @@ class RelanceAnswer(models.Model):
     def _relance_record(self, vals):
         """Create an answer (as the system: the customer has no user) and
         apply it to the ladder. ``vals`` holds the answer's fields."""
-        answer = self.sudo().with_context(mail_create_nosubscribe=True).create(vals)
+        # the system records it: the page's visitor is the public user
+        answer = (
+            self.with_user(SUPERUSER_ID)
+            .with_context(mail_create_nosubscribe=True)
+            .create(vals)
+        )
         answer._relance_apply()
         return answer
 
@@ -172,12 +177,16 @@ class RelanceAnswer(models.Model):
                     fields.Date.add(today, days=company.relance_paid_claim_days)
                 )
             elif answer.kind == "reply":
-                open_moves = self.env["account.move"].sudo().search(
-                    [
-                        ("commercial_partner_id", "=", answer.partner_id.id),
-                        ("company_id", "=", company.id),
-                        *self.env["account.move"]._relance_open_domain(),
-                    ]
+                open_moves = (
+                    self.env["account.move"]
+                    .sudo()
+                    .search(
+                        [
+                            ("commercial_partner_id", "=", answer.partner_id.id),
+                            ("company_id", "=", company.id),
+                            *self.env["account.move"]._relance_open_domain(),
+                        ]
+                    )
                 )
                 open_moves._relance_pause(
                     fields.Date.add(today, days=company.relance_reply_pause_days)
@@ -198,9 +207,15 @@ class RelanceAnswer(models.Model):
         if self.comment:
             body = Markup("%s<br/>%s") % (body, self.comment)
         moves = self.move_ids.sudo()
+        # written by the customer (the contact who replied, else the customer)
+        author = self.message_answer_id.author_id or self.partner_id
         if moves:
-            moves._message_log_batch({move.id: body for move in moves})
-        self.partner_id.sudo()._message_log_batch({self.partner_id.id: body})
+            moves._message_log_batch(
+                {move.id: body for move in moves}, author_id=author.id
+            )
+        self.partner_id.sudo()._message_log_batch(
+            {self.partner_id.id: body}, author_id=author.id
+        )
 
     def _relance_schedule_activity(self):
         """An activity for the person in charge: Odoo notifies the assignee."""
@@ -226,9 +241,7 @@ class RelanceAnswer(models.Model):
         """Mark the answers handled; their activities are done with them."""
         check_relance_user(self.env)
         self.check_access("write")
-        self.sudo().activity_ids.action_feedback(
-            feedback=self.env._("Answer handled.")
-        )
+        self.sudo().activity_ids.action_feedback(feedback=self.env._("Answer handled."))
         self.sudo().write({"state": "done"})
         return True
 
@@ -238,7 +251,9 @@ class RelanceAnswer(models.Model):
         check_relance_user(self.env)
         moves = self.move_ids.filtered(lambda m: m._relance_is_open())
         if not moves:
-            raise UserError(self.env._("The invoices of this answer are no longer open."))
+            raise UserError(
+                self.env._("The invoices of this answer are no longer open.")
+            )
         action = self.env["relance.payment.schedule"]._relance_open_for(moves)
         if self.instalment_count:
             action["context"]["default_instalment_count"] = self.instalment_count

@@ -106,7 +106,11 @@ class RelanceWorkspace(models.Model):
                 ("company_id", "in", company_ids),
             ]
         if self.code in ("answers", "replies"):
-            kind = ("kind", "=", "reply") if self.code == "replies" else ("kind", "!=", "reply")
+            kind = (
+                ("kind", "=", "reply")
+                if self.code == "replies"
+                else ("kind", "!=", "reply")
+            )
             return "relance.answer", [
                 kind,
                 ("state", "=", "new"),

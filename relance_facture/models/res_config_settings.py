@@ -26,10 +26,18 @@ class ResConfigSettings(models.TransientModel):
     relance_promise_grace_days = fields.Integer(
         related="company_id.relance_promise_grace_days", readonly=False
     )
-    relance_promise_max_days = fields.Integer(related="company_id.relance_promise_max_days", readonly=False)
-    relance_paid_claim_days = fields.Integer(related="company_id.relance_paid_claim_days", readonly=False)
-    relance_reply_pause_days = fields.Integer(related="company_id.relance_reply_pause_days", readonly=False)
-    relance_answer_daily_limit = fields.Integer(related="company_id.relance_answer_daily_limit", readonly=False)
+    relance_promise_max_days = fields.Integer(
+        related="company_id.relance_promise_max_days", readonly=False
+    )
+    relance_paid_claim_days = fields.Integer(
+        related="company_id.relance_paid_claim_days", readonly=False
+    )
+    relance_reply_pause_days = fields.Integer(
+        related="company_id.relance_reply_pause_days", readonly=False
+    )
+    relance_answer_daily_limit = fields.Integer(
+        related="company_id.relance_answer_daily_limit", readonly=False
+    )
     relance_fr_rules = fields.Boolean(
         related="company_id.relance_fr_rules", readonly=False
     )

@@ -28,3 +28,4 @@ from . import test_prescription
 from . import test_consumer_detection
 from . import test_collective_proceedings
 from . import test_answers
+from . import test_portal_answers

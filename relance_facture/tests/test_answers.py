@@ -115,7 +115,7 @@ class TestAnswerRules(RelanceCommon):
         self.assertEqual(action["context"]["default_instalment_count"], 4)
         wizard = (
             self.env["relance.payment.schedule"]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         self.assertEqual(wizard.move_ids, invoices)
@@ -206,9 +206,7 @@ class TestReminderReplies(RelanceCommon):
         # the customer's whole ladder waits 7 days (the setting)
         self.assertEqual(self.invoice.relance_paused_until, self._day("2026-01-31"))
         self.assertEqual(other.relance_paused_until, self._day("2026-01-31"))
-        self.assertEqual(
-            answer.activity_ids.summary, "Answer the customer's reply"
-        )
+        self.assertEqual(answer.activity_ids.summary, "Answer the customer's reply")
         self.assertEqual(answer.activity_ids.user_id, self.env.user)
         card = self.env["relance.workspace"].search([("code", "=", "replies")])
         self.assertEqual(card.count, 1)

@@ -1,6 +1,6 @@
-from odoo import fields
 from odoo.tools import SQL, split_every
 
+from .hooks_demo import DEMO_COMPANY, _post_init_demo, _uninstall_demo
 from .models.account_move import RELANCE_STORED_COMPUTES
 
 
@@ -49,37 +49,8 @@ def post_init_hook(env):
         partners.flush_recordset(["relance_stage"])
         env.invalidate_all()
     env["relance.dso.report"]._cron_refresh()
-    if env.ref("relance_facture.invoice_roux_1_demo", raise_if_not_found=False):
+    if env.ref(DEMO_COMPANY, raise_if_not_found=False):
         _post_init_demo(env)
-
-
-def _post_init_demo(env):
-    """Demo: one invoice paid, one partly paid (payments cannot be registered
-    from XML), then today's dunning run so that every stage shows at once."""
-    today = fields.Date.context_today(env["account.move"])
-    paid = env.ref("relance_facture.invoice_roux_1_demo")
-    partial = env.ref("relance_facture.invoice_garnier_1_demo")
-    on_plan = env.ref("relance_facture.invoice_blanc_1_demo")
-    for move, amount in (
-        (paid, paid.amount_residual),
-        (partial, 1000.0),
-        (on_plan, 600.0),  # the first instalment of its payment plan
-    ):
-        wizard = (
-            env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=move.ids)
-            .create({"amount": amount, "payment_date": today})
-        )
-        wizard._create_payments()
-        wizard.unlink()
-    env["relance.engine"]._cron_run_daily()
-    # Figures on the customer forms at once; the profiles follow tonight.
-    customers = (
-        env["account.move"]
-        .search([("move_type", "=", "out_invoice")])
-        .commercial_partner_id
-    )
-    env["relance.partner.stat"]._relance_refresh(customers, env.company, today)
 
 
 def uninstall_hook(env):
@@ -95,42 +66,15 @@ def uninstall_hook(env):
             "mail_activity_type_relance_validate",
             "mail_activity_type_relance_escalation",
             "mail_activity_type_relance_risky",
+            "mail_activity_type_relance_answer",
         )
     ]
     type_ids = [activity_type.id for activity_type in activity_types if activity_type]
     if type_ids:
         env["mail.activity"].search([("activity_type_id", "in", type_ids)]).unlink()
+    # the customers' answers refer to customers, companies and reminders
+    env.cr.execute(SQL("DELETE FROM relance_answer"))
     env.cr.execute(SQL("DELETE FROM relance_dispatch_event_rel"))
     env.cr.execute(SQL("DELETE FROM relance_event"))
     env.cr.execute(SQL("DELETE FROM relance_dispatch"))
     _uninstall_demo(env)
-
-
-def _uninstall_demo(env):
-    """Posted demo invoices and their payments would keep the demo customers
-    alive: reset and delete them with the module's other demo data."""
-    demo = env["ir.model.data"].search(
-        [
-            ("module", "=", "relance_facture"),
-            ("model", "in", ("account.move", "res.partner")),
-        ]
-    )
-    moves = (
-        env["account.move"]
-        .browse(
-            demo.filtered(lambda data: data.model == "account.move").mapped("res_id")
-        )
-        .exists()
-    )
-    partners = (
-        env["res.partner"]
-        .browse(
-            demo.filtered(lambda data: data.model == "res.partner").mapped("res_id")
-        )
-        .exists()
-    )
-    payments = env["account.payment"].search([("partner_id", "in", partners.ids)])
-    payments.action_draft()
-    payments.unlink()
-    moves.filtered(lambda move: move.state == "posted").button_draft()
-    moves.with_context(force_delete=True).unlink()

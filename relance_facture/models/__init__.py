@@ -13,6 +13,7 @@ from . import relance_partner_stat
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_actions
 from . import res_partner_proceedings
 from . import account_move
 from . import account_move_pay_link

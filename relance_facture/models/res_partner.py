@@ -1,5 +1,6 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from .relance_access import check_relance_user
 
@@ -154,12 +155,12 @@ class ResPartner(models.Model):
     )
     relance_reminder_count_12m = fields.Integer(
         string="Reminders (12 months)",
-        compute="_compute_relance_stats",
+        compute="_compute_relance_event_count",
         groups="base.group_user",
     )
     relance_formal_notice_count_12m = fields.Integer(
         string="Formal Notices (12 months)",
-        compute="_compute_relance_stats",
+        compute="_compute_relance_event_count",
         groups="base.group_user",
     )
     relance_profile_reason = fields.Char(
@@ -320,8 +321,6 @@ class ResPartner(models.Model):
                 if stat.paid_count_12m
                 else 0.0
             )
-            partner.relance_reminder_count_12m = stat.reminder_count_12m
-            partner.relance_formal_notice_count_12m = stat.formal_notice_count_12m
             partner.relance_profile_reason = stat and stat._relance_reason()
             partner.relance_chronic = bool(stat) and stat._relance_is_chronic()
             partner.relance_risky_decision = stat.risky_decision
@@ -526,15 +525,37 @@ class ResPartner(models.Model):
                 if m.currency_id == self.env.company.currency_id
             )
 
+    @api.depends_context("company")
     def _compute_relance_event_count(self):
-        rows = self.env["relance.event"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)],
-            ["partner_id"],
-            ["__count"],
-        )
-        counts = dict(rows)
+        # The steps sent to the customer in the current company, read from the
+        # history itself, so that the "Reminders" button (which opens them),
+        # the 12-month figures and the history agree at any time: steps
+        # waiting for validation, failed or cancelled are no reminders, and
+        # the statistics table only catches up at the next daily run.
+        domain = self._relance_sent_events_domain()
+        since = fields.Date.context_today(self) - relativedelta(months=12)
+        Event = self.env["relance.event"]
+        totals = dict(Event._read_group(domain, ["partner_id"], ["__count"]))
+        recent, notices = {}, {}
+        for commercial, kind, count in Event._read_group(
+            [*domain, ("date", ">=", since)], ["partner_id", "kind"], ["__count"]
+        ):
+            recent[commercial] = recent.get(commercial, 0) + count
+            if kind == "formal_notice":
+                notices[commercial] = count
         for partner in self:
-            partner.relance_event_count = counts.get(partner.commercial_partner_id, 0)
+            commercial = partner.commercial_partner_id
+            partner.relance_event_count = totals.get(commercial, 0)
+            partner.relance_reminder_count_12m = recent.get(commercial, 0)
+            partner.relance_formal_notice_count_12m = notices.get(commercial, 0)
+
+    def _relance_sent_events_domain(self):
+        """The steps the "Reminders" counters count: sent, current company."""
+        return [
+            ("partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "=", self.env.company.id),
+            ("state", "=", "sent"),
+        ]
 
     def _relance_recipient(self):
         """The contact who receives reminders: the chosen one, else the
@@ -558,33 +579,6 @@ class ResPartner(models.Model):
             or self.env.ref("base.user_admin")
         )
 
-    def action_relance_send_now(self):
-        """Send now the next dunning step of every open invoice of these customers."""
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "in", self.env.companies.ids),
-                *self.env["account.move"]._relance_open_domain(),
-            ]
-        )
-        return moves.action_relance_send_now()
-
-    def action_relance_create_penalty_invoice(self):
-        """Invoice the penalties and indemnities of this customer's late
-        invoices that have not been invoiced for penalties yet."""
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", fields.Date.context_today(self)),
-                ("relance_penalty_invoice_id", "=", False),
-            ]
-        )
-        return moves._relance_create_penalty_invoices()
-
     @api.depends("relance_plan_ids.state")
     def _compute_relance_plan_count(self):
         counts = dict(
@@ -596,72 +590,3 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.relance_plan_count = counts.get(partner._origin, 0)
-
-    def action_relance_payment_plan(self):
-        """Agree a payment plan on every open invoice of this customer that
-        does not follow one yet."""
-        self.ensure_one()
-        moves = self.env["account.move"].search(
-            [
-                *self.env["account.move"]._relance_open_domain(),
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("company_id", "=", self.env.company.id),
-                ("relance_plan_id", "=", False),
-            ]
-        )
-        if not moves:
-            raise UserError(
-                self.env._(
-                    "%(customer)s has no open invoice to plan.", customer=self.name
-                )
-            )
-        currency = moves.currency_id[:1]
-        return self.env["relance.payment.schedule"]._relance_open_for(
-            moves.filtered(lambda m: m.currency_id == currency)
-        )
-
-    def action_relance_open_plans(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relance_facture.relance_payment_plan_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
-
-    def action_relance_call_outcome(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relance_facture.relance_call_outcome_action"
-        )
-        action["context"] = {"active_model": "res.partner", "active_ids": self.ids}
-        return action
-
-    def action_relance_open_overdue(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            *self.env["account.move"]._relance_open_domain(),
-            ("invoice_date_due", "<", fields.Date.context_today(self)),
-        ]
-        action["context"] = {"default_move_type": "out_invoice"}
-        return action
-
-    def action_relance_open_history(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relance_facture.relance_event_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {}
-        return action
-
-    def action_relance_case_file(self):
-        """Download the case file (invoices, reminders, formal notices)."""
-        self.ensure_one()
-        check_relance_user(self.env)
-        CaseFile = self.env["relance.case.file"]
-        attachment = CaseFile._relance_build(self)
-        return CaseFile._relance_download_action(attachment)

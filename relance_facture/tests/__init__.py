@@ -27,5 +27,7 @@ from . import test_two_companies
 from . import test_prescription
 from . import test_consumer_detection
 from . import test_collective_proceedings
+from . import test_demo_data
 from . import test_answers
 from . import test_portal_answers
+from . import test_portal_refusals

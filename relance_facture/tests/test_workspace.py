@@ -40,6 +40,8 @@ class TestWorkspace(RelanceCommon):
             cards.mapped("code"),
             [
                 "to_validate",
+                "answers",
+                "replies",
                 "calls",
                 "failed",
                 "letters",
@@ -48,7 +50,7 @@ class TestWorkspace(RelanceCommon):
                 "plans",
             ],
         )
-        self.assertEqual(cards.mapped("count"), [0] * 7)
+        self.assertEqual(cards.mapped("count"), [0] * 9)
 
     def test_cards_count_and_open_todays_work(self):
         today = fields.Date.context_today(self.env.user)
@@ -112,6 +114,8 @@ class TestWorkspace(RelanceCommon):
             {card.code: card.count for card in cards},
             {
                 "to_validate": 1,
+                "answers": 0,
+                "replies": 0,
                 "calls": 2,
                 "failed": 1,
                 "letters": 1,

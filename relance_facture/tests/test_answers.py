@@ -51,13 +51,20 @@ class TestAnswerRules(RelanceCommon):
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1)
-        with freeze_time("2026-01-25"):
+        self.env.user.notification_type = "email"
+        with self.mock_mail_gateway(), freeze_time("2026-01-25"):
             answer = self._answer(
                 invoice,
                 "paid",
                 paid_date=fields.Date.to_date("2026-01-24"),
                 payment_ref="VIR 4471",
             )
+            # the person in charge is told by Odoo's activity notification
+            notice = self._new_mails.filtered(
+                lambda m: self.env.user.partner_id in m.recipient_ids
+            )
+            self.assertEqual(len(notice), 1, self._new_mails.mapped("subject"))
+            self.assertIn("Find the payment", notice.body_html)
             self.assertEqual(invoice.relance_paused_until, self._day("2026-01-30"))
             self.assertEqual(invoice.relance_state, "paused")
         activity = answer.activity_ids

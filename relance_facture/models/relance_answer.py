@@ -261,12 +261,7 @@ class RelanceAnswer(models.Model):
 
     def action_relance_open_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("id", "in", self.move_ids.ids)]
-        action["context"] = {"create": False}
-        return action
+        return self.move_ids._relance_list_action()
 
     def _relance_activities_done(self):
         """Called when the answers' last activity is done: they are handled."""

@@ -118,6 +118,8 @@ class TestAnswerRules(RelanceCommon):
                 answer.activity_ids.summary, "Agree a payment plan with the customer"
             )
             action = answer.action_relance_agree_plan()
+        listed = answer.action_relance_open_invoices()
+        self.assertEqual(self.env["account.move"].search(listed["domain"]), invoices)
         self.assertEqual(action["res_model"], "relance.payment.schedule")
         self.assertEqual(action["context"]["default_instalment_count"], 4)
         wizard = (

@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from .relance_access import check_relance_user
 
@@ -117,7 +118,7 @@ class RelanceAnswer(models.Model):
         if self.kind == "paid" and self.paid_date:
             parts.append(
                 self.env._(
-                    "paid on %(date)s", date=fields.Date.to_string(self.paid_date)
+                    "paid on %(date)s", date=format_date(self.env, self.paid_date)
                 )
             )
             if self.payment_ref:
@@ -126,7 +127,7 @@ class RelanceAnswer(models.Model):
             parts.append(
                 self.env._(
                     "payment promised on %(date)s",
-                    date=fields.Date.to_string(self.promise_date),
+                    date=format_date(self.env, self.promise_date),
                 )
             )
         elif self.kind == "dispute" and self.dispute_type:

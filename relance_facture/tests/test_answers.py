@@ -73,7 +73,7 @@ class TestAnswerRules(RelanceCommon):
             activity.summary, "Find the payment the customer says was made"
         )
         self.assertIn("VIR 4471", invoice.message_ids[0].body)
-        self.assertIn("paid on 2026-01-24", self.customer.message_ids[0].body)
+        self.assertIn("paid on 01/24/2026", self.customer.message_ids[0].body)
         with self.mock_mail_gateway(), freeze_time("2026-01-30"):
             self._relance_run()
             self.assertFalse(self._new_mails)

@@ -45,5 +45,6 @@ from . import relance_ageing_report
 from . import relance_dso_report
 from . import relance_step_effectiveness
 from . import mail_activity
+from . import mail_thread
 from . import mail_template
 from . import mail_mail

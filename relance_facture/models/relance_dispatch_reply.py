@@ -45,7 +45,11 @@ class RelanceDispatch(models.Model):
         res = super()._message_post_after_hook(message, msg_values)
         author_users = message.author_id.sudo().user_ids
         internal_author = any(not user.share for user in author_users)
-        if message.message_type == "email" and not internal_author:
+        if (
+            message.message_type == "email"
+            and not internal_author
+            and not self.env.context.get("relance_auto_reply")
+        ):
             self._relance_record_reply(message)
         elif (
             message.message_type == "comment"

@@ -5,7 +5,7 @@ from .common import RelanceCommon
 
 # A customer's reply as a mail server hands it to Odoo's gateway.
 REPLY_EMAIL = """Return-Path: <{email_from}>
-To: {to}
+{headers}To: {to}
 From: {email_from}
 Subject: {subject}
 Message-ID: <reply-{seq}@dupont.example>
@@ -184,8 +184,9 @@ class TestReminderReplies(RelanceCommon):
         self.assertEqual(len(mail), 1)
         return mail
 
-    def _reply(self, mail, body, email_from="compta@dupont.example", seq=1):
+    def _reply(self, mail, body, email_from="compta@dupont.example", seq=1, headers=""):
         raw = REPLY_EMAIL.format(
+            headers=headers,
             email_from=email_from,
             to=mail.reply_to or "compta@example.com",
             subject=f"Re: {mail.subject}",
@@ -245,6 +246,26 @@ class TestReminderReplies(RelanceCommon):
         card = self.env["relance.workspace"].search([("code", "=", "replies")])
         card.invalidate_recordset(["count"])
         self.assertEqual(card.count, 0)
+
+    def test_out_of_office_pauses_nothing(self):
+        mail = self._reminder_mail()
+        dispatch = self.env["relance.dispatch"].browse(mail.res_id)
+        with freeze_time("2026-01-24"):
+            self._reply(
+                mail,
+                "I am out of the office until February 2.",
+                headers="Auto-Submitted: auto-replied\n",
+            )
+        # in the reminder's chatter, but no answer, no pause, no activity
+        self.assertIn(
+            "out of the office",
+            dispatch.message_ids.filtered(lambda m: m.message_type == "email").body,
+        )
+        self.assertFalse(dispatch.reply_ids)
+        self.assertFalse(self.invoice.relance_paused_until)
+        with freeze_time("2026-01-24"):
+            self._reply(mail, "Received, we pay Friday.", seq=2)
+        self.assertEqual(len(dispatch.reply_ids), 1)
 
     def test_dispatches_carry_no_follower_nor_creation_note(self):
         mail = self._reminder_mail()

@@ -9,7 +9,9 @@
 # (needs Odoo 18 importable by python3 and PostgreSQL): installs both addons
 # (queue_job from its PyPI wheel, under var/oca) in a copy of a template
 # database and runs their Odoo tests (default tags
-# /relance_facture,/relance_facture_queue).
+# /relance_facture,/relance_facture_queue); with the default tags, a second
+# database installs relance_facture with its demo data and runs the demo's
+# test (TestDemoData: the demo company, its counters, answers, penalties).
 #
 # Environment: RELANCE_REQUIRE_ODOO=1 makes a missing Odoo a failure instead of
 # a skip; RELANCE_ADDON_PARENT=DIR tests DIR/relance_facture (and
@@ -22,7 +24,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export RELANCE_ADDON_PARENT=$ADDON_PARENT
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 static=1 odoo=1 keep_db="" tags="/$ADDON,/$QUEUE_ADDON"
 while [ $# -gt 0 ]; do
@@ -185,8 +187,34 @@ BANNER
   fi
 }
 
+# The demo data, installed as a newcomer gets it, and its test.
+demo_pass() {
+  local tmpl db log rc counts d_pass d_fail d_skip
+  tmpl=$(ensure_template demo) || { odoo_fail "no demo template database"; return; }
+  db=relance_test_demo_$(date +%Y%m%d_%H%M%S)_$$
+  log=${RELANCE_TEST_LOG:-$VAR/log/odoo-tests.log}.demo
+  drop_db "$db"
+  trap 'drop_db "$db"; exit 130' INT TERM
+  copy_db "$tmpl" "$db" || { odoo_fail "cannot copy $tmpl"; return; }
+  say "Installing $ADDON with its demo data and running its demo test in $db (log: ${log#"$ROOT"/})"
+  timeout --foreground "${RELANCE_ODOO_TIMEOUT:-3600}" "$PYTHON" -m odoo -d "$db" \
+    --addons-path="$ODOO_ADDONS,$ADDON_PARENT" -i "$ADDON" \
+    --test-tags "/$ADDON:TestDemoData" --stop-after-init --log-level=test \
+    --http-interface=127.0.0.1 --http-port="$(free_port)" >"$log" 2>&1
+  rc=$?
+  "$PYTHON" "$ROOT/scripts/odoo_test_log.py" "$log" "$rc" "$log.counts"
+  read -r counts <"$log.counts" || counts="0 1 0"
+  read -r d_pass d_fail d_skip <<<"$counts"
+  o_pass=$((o_pass + d_pass)) o_fail=$((o_fail + d_fail)) o_skip=$((o_skip + d_skip))
+  trap - INT TERM
+  [ -n "$keep_db" ] || drop_db "$db"
+}
+
 [ -n "$static" ] && static_tier
 [ -n "$odoo" ] && odoo_tier
+if [ -n "$odoo" ] && [ "$tags" = "/$ADDON,/$QUEUE_ADDON" ] && odoo_importable; then
+  demo_pass
+fi
 
 say ""
 [ -n "$static" ] && say "static tier: $s_pass passed, $s_fail failed, $s_skip skipped"

@@ -502,16 +502,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_relance_penalty_total(self):
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", fields.Date.context_today(self)),
-            ]
-        )
+        moves = self.env["account.move"].search(self._relance_late_moves_domain())
         details = moves._relance_penalty_details()
         by_partner = moves.grouped("commercial_partner_id")
         for partner in self:
@@ -524,6 +515,18 @@ class ResPartner(models.Model):
                 for m in partner_moves
                 if m.currency_id == self.env.company.currency_id
             )
+
+    def _relance_late_moves_domain(self):
+        """These customers' late open invoices in the current company: those
+        that bear penalties."""
+        return [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "=", self.env.company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", fields.Date.context_today(self)),
+        ]
 
     @api.depends_context("company")
     def _compute_relance_event_count(self):

@@ -27,12 +27,7 @@ class ResPartner(models.Model):
         invoices that have not been invoiced for penalties yet."""
         moves = self.env["account.move"].search(
             [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", fields.Date.context_today(self)),
+                *self._relance_late_moves_domain(),
                 ("relance_penalty_invoice_id", "=", False),
             ]
         )

@@ -22,15 +22,8 @@ class MailActivity(models.Model):
         and a customer listed twice (one activity per company) would be
         subscribed twice (a duplicate follower)."""
         rounds = []
-        model_names = {}
         for vals in vals_list:
             key = (vals["res_model_id"], vals["res_id"])
-            # given, the stored related model name is not precomputed on a
-            # new record built for each activity
-            if "res_model" not in vals:
-                if key[0] not in model_names:
-                    model_names[key[0]] = self.env["ir.model"].browse(key[0]).model
-                vals = dict(vals, res_model=model_names[key[0]])
             batch = next((b for b in rounds if key not in b), None)
             if batch is None:
                 batch = {}

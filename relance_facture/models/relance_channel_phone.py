@@ -1,6 +1,11 @@
+from functools import partial
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools.misc import format_date, formatLang
+
+from ..tools.memo import memoized
 
 
 class RelanceChannelPhone(models.AbstractModel):
@@ -78,6 +83,8 @@ class RelanceChannelPhone(models.AbstractModel):
             in by_customer
         ).unlink()
         model_id = self.env["ir.model"]._get_id("res.partner")
+        money = memoized(partial(formatLang, self.env))
+        format_day = memoized(partial(format_date, self.env))
         call_days = {}
         vals_list = []
         for (partner, company), group in by_customer.items():
@@ -85,7 +92,10 @@ class RelanceChannelPhone(models.AbstractModel):
                 call_days[company] = company._relance_call_day()
             day, slots = call_days[company]
             hours = company._relance_call_hours_text(slots)
-            notes = Markup().join(d._relance_call_note(reason or d.note) for d in group)
+            notes = Markup().join(
+                d._relance_call_note(reason or d.note, money=money, day=format_day)
+                for d in group
+            )
             if hours:
                 notes = (
                     Markup("<p>%s</p>") % self.env._("Call %(hours)s.", hours=hours)

@@ -7,6 +7,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
+from ..tools.memo import memoized
 from .relance_access import check_relance_user, check_user_writes
 from .relance_event import CHANNELS
 
@@ -214,7 +215,9 @@ class RelanceDispatch(models.Model):
     def _compute_invoice_table_html(self):
         # amounts and dates formatted as Odoo's monetary and date widgets
         # print them, without the widgets' per-value machinery (a reminder
-        # holds dozens of values)
+        # holds dozens of values), each value once for the batch
+        money = memoized(partial(formatLang, self.env))
+        day = memoized(partial(format_date, self.env))
         for dispatch in self:
             currency = dispatch.currency_id
             dispatch.invoice_table_html = self.env["ir.qweb"]._render(
@@ -222,8 +225,8 @@ class RelanceDispatch(models.Model):
                 {
                     "dispatch": dispatch,
                     "today": dispatch.date,
-                    "money": partial(formatLang, self.env, currency_obj=currency),
-                    "day": partial(format_date, self.env),
+                    "money": partial(money, currency_obj=currency),
+                    "day": day,
                 },
             )
 
@@ -398,8 +401,9 @@ class RelanceDispatch(models.Model):
         }
         return (level.call_script or "").format_map(_KeepMissing(values))
 
-    def _relance_call_note(self, reason=None):
-        """HTML note of a Call activity: why, the script, the invoices."""
+    def _relance_call_note(self, reason=None, money=None, day=None):
+        """HTML note of a Call activity: why, the script, the invoices.
+        A batch gives its ``money`` and ``day`` formatters (memoized)."""
         self.ensure_one()
         return self.env["ir.qweb"]._render(
             "relance_facture.relance_call_note",
@@ -407,8 +411,8 @@ class RelanceDispatch(models.Model):
                 "dispatch": self,
                 "reason": reason,
                 "script": self._relance_call_script(),
-                "money": partial(formatLang, self.env),
-                "day": partial(format_date, self.env),
+                "money": money or partial(formatLang, self.env),
+                "day": day or partial(format_date, self.env),
             },
         )
 

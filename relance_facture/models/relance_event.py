@@ -39,13 +39,12 @@ class RelanceEvent(models.Model):
     level_id = fields.Many2one(
         "relance.level", string="Step", required=True, ondelete="restrict"
     )
-    profile_id = fields.Many2one(
-        related="level_id.profile_id", store=True, precompute=True
-    )
-    kind = fields.Selection(related="level_id.kind", store=True, precompute=True)
-    reminder_number = fields.Integer(
-        related="level_id.reminder_number", store=True, precompute=True
-    )
+    # Not precomputed: Odoo drops the values given for a readonly
+    # precomputed field and builds a new record per event to compute them;
+    # computed at flush, they cost one UPDATE for the whole batch.
+    profile_id = fields.Many2one(related="level_id.profile_id", store=True)
+    kind = fields.Selection(related="level_id.kind", store=True)
+    reminder_number = fields.Integer(related="level_id.reminder_number", store=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True)
     channel = fields.Selection(CHANNELS, required=True)
@@ -90,10 +89,7 @@ class RelanceEvent(models.Model):
         help="The missed instalment of a payment plan this step is about.",
     )
     plan_id = fields.Many2one(
-        related="plan_line_id.plan_id",
-        store=True,
-        precompute=True,
-        index="btree_not_null",
+        related="plan_line_id.plan_id", store=True, index="btree_not_null"
     )
     message_date = fields.Date(
         help="Day the step's message goes to the customer when it is not the "

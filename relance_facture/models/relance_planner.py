@@ -219,8 +219,6 @@ class RelancePlanner(models.AbstractModel):
         level = self.env["relance.level"].browse(step.key)
         partner = move.commercial_partner_id
         plan_line = move._relance_plan_line()
-        # the step's stored related fields are given, so that the event is
-        # inserted whole (precomputing them would build a new record each)
         return {
             "move_id": move.id,
             "partner_id": partner.id,
@@ -235,10 +233,6 @@ class RelancePlanner(models.AbstractModel):
             "due_date": move.relance_due_date,
             "days_late": max((today - move.relance_due_date).days, 0),
             "plan_line_id": plan_line.id,
-            "plan_id": plan_line.plan_id.id,
-            "profile_id": level.profile_id.id,
-            "kind": level.kind,
-            "reminder_number": level.reminder_number,
         }
 
     # ------------------------------------------------------------------

@@ -3,3 +3,4 @@ from . import penalty
 from . import holidays
 from . import call_hours
 from . import prescription
+from . import memo

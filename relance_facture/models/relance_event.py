@@ -2,6 +2,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from .relance_access import check_relance_manager, check_relance_user, check_user_writes
+from .relance_level import STEP_KINDS
 
 CHANNELS = [
     ("email", "Email"),
@@ -39,12 +40,28 @@ class RelanceEvent(models.Model):
     level_id = fields.Many2one(
         "relance.level", string="Step", required=True, ondelete="restrict"
     )
-    # Not precomputed: Odoo drops the values given for a readonly
-    # precomputed field and builds a new record per event to compute them;
-    # computed at flush, they cost one UPDATE for the whole batch.
-    profile_id = fields.Many2one(related="level_id.profile_id", store=True)
-    kind = fields.Selection(related="level_id.kind", store=True)
-    reminder_number = fields.Integer(related="level_id.reminder_number", store=True)
+    # The step as it was when the event was recorded (the history keeps it
+    # when the profile is edited later), given by the planner, computed for
+    # other creators. Not readonly: Odoo keeps values given at creation for
+    # editable computed fields only (it recomputes readonly ones, or builds
+    # a record per event for precomputed ones). Users never write them
+    # (write() below).
+    profile_id = fields.Many2one(
+        "relance.profile",
+        string="Profile",
+        compute="_compute_step",
+        store=True,
+        readonly=False,
+    )
+    kind = fields.Selection(
+        STEP_KINDS, compute="_compute_step", store=True, readonly=False
+    )
+    reminder_number = fields.Integer(
+        compute="_compute_step",
+        store=True,
+        readonly=False,
+        help="1 for the first reminder after the due date, 2 for the second...",
+    )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True)
     channel = fields.Selection(CHANNELS, required=True)
@@ -89,7 +106,12 @@ class RelanceEvent(models.Model):
         help="The missed instalment of a payment plan this step is about.",
     )
     plan_id = fields.Many2one(
-        related="plan_line_id.plan_id", store=True, index="btree_not_null"
+        "relance.payment.plan",
+        string="Plan",
+        compute="_compute_plan_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
     )
     message_date = fields.Date(
         help="Day the step's message goes to the customer when it is not the "
@@ -106,6 +128,18 @@ class RelanceEvent(models.Model):
             self._table,
             ["move_id", "level_id", "COALESCE(plan_line_id, 0)"],
         )
+
+    @api.depends("level_id")
+    def _compute_step(self):
+        for event in self:
+            event.profile_id = event.level_id.profile_id
+            event.kind = event.level_id.kind
+            event.reminder_number = event.level_id.reminder_number
+
+    @api.depends("plan_line_id")
+    def _compute_plan_id(self):
+        for event in self:
+            event.plan_id = event.plan_line_id.plan_id
 
     @api.depends("move_id.name", "level_id.name")
     def _compute_display_name(self):

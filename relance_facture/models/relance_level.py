@@ -3,6 +3,13 @@ from odoo.exceptions import ValidationError
 
 from ..tools import ladder
 
+STEP_KINDS = [
+    (ladder.PRE_DUE, "Courtesy (before due date)"),
+    (ladder.REMINDER, "Reminder"),
+    (ladder.FORMAL_NOTICE, "Formal notice"),
+    (ladder.ESCALATION, "Escalation"),
+]
+
 
 class RelanceLevel(models.Model):
     """One step of a dunning ladder."""
@@ -19,12 +26,7 @@ class RelanceLevel(models.Model):
     company_id = fields.Many2one(related="profile_id.company_id", store=True)
     sequence = fields.Integer(default=10)
     kind = fields.Selection(
-        [
-            (ladder.PRE_DUE, "Courtesy (before due date)"),
-            (ladder.REMINDER, "Reminder"),
-            (ladder.FORMAL_NOTICE, "Formal notice"),
-            (ladder.ESCALATION, "Escalation"),
-        ],
+        STEP_KINDS,
         required=True,
         default=ladder.REMINDER,
     )

@@ -233,6 +233,10 @@ class RelancePlanner(models.AbstractModel):
             "due_date": move.relance_due_date,
             "days_late": max((today - move.relance_due_date).days, 0),
             "plan_line_id": plan_line.id,
+            "plan_id": plan_line.plan_id.id,
+            "profile_id": level.profile_id.id,
+            "kind": level.kind,
+            "reminder_number": level.reminder_number,
         }
 
     # ------------------------------------------------------------------

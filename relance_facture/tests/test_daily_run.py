@@ -43,6 +43,34 @@ class TestDailyRun(RelanceCommon):
                 f"no chatter note on {record.display_name}",
             )
 
+    def test_history_keeps_the_step_as_it_was_sent(self):
+        """A step's event records its profile, kind and reminder number as
+        they were that day: editing the profile afterwards (a new first
+        reminder) does not rewrite the history."""
+        with freeze_time("2026-01-01"):
+            invoice = self._relance_invoice(due="2026-01-20")
+        with self.mock_mail_gateway(), freeze_time("2026-01-23"):
+            self._relance_run()
+        event = invoice.relance_event_ids
+        self.assertEqual(
+            (event.profile_id, event.kind, event.reminder_number),
+            (self.profile_standard, "reminder", 1),
+        )
+        self.env["relance.level"].create(
+            {
+                "profile_id": self.profile_standard.id,
+                "name": "Early reminder",
+                "kind": "reminder",
+                "offset_days": 1,
+                "sequence": 0,
+                "use_email": True,
+                "mail_template_id": event.level_id.mail_template_id.id,
+            }
+        )
+        self.assertEqual(event.level_id.reminder_number, 2, "the step moved")
+        event.invalidate_recordset()
+        self.assertEqual((event.kind, event.reminder_number), ("reminder", 1))
+
     def test_same_day_rerun_sends_nothing(self):
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(due="2026-01-20")

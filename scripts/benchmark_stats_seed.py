@@ -20,6 +20,7 @@ from benchmark_stats_base import (
     _high_id,
     _set_json,
 )
+from book_base import post_reconciled
 
 
 def seed(registry, args):
@@ -161,17 +162,7 @@ def _seed_payments(env, rng, invoices, behaviour, today):
                     ],
                 }
             )
-        entries = env["account.move"].create(vals_list)
-        entries.action_post()
-        env["account.move.line"]._reconcile_plan(
-            [
-                receivable
-                + entry.line_ids.filtered(
-                    lambda line, r=receivable: line.account_id == r.account_id
-                )
-                for receivable, entry in zip(receivables, entries, strict=True)
-            ]
-        )
+        post_reconciled(env, vals_list, receivables)
         env.cr.commit()
         env.invalidate_all()
         print(f"  payments: {start + len(chunk)}/{len(plan)}", file=sys.stderr)

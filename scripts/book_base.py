@@ -272,3 +272,21 @@ def vacuum(registry, tables):
                 cr.execute(f'VACUUM ANALYZE "{table}"')
         finally:
             cr._cnx.autocommit = False
+
+
+def post_reconciled(env, vals_list, receivables):
+    """Post the bank entries of ``vals_list`` and reconcile each with the
+    invoice receivable line at the same place of ``receivables``, in one
+    batch (the books' payments)."""
+    entries = env["account.move"].create(vals_list)
+    entries.action_post()
+    env["account.move.line"]._reconcile_plan(
+        [
+            receivable
+            + entry.line_ids.filtered(
+                lambda line, r=receivable: line.account_id == r.account_id
+            )
+            for receivable, entry in zip(receivables, entries, strict=True)
+        ]
+    )
+    return entries

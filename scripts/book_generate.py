@@ -21,6 +21,7 @@ from book_base import (
     customer_number,
     get_facts,
     log,
+    post_reconciled,
     set_facts,
 )
 
@@ -255,17 +256,7 @@ def generate_payments(env, rng, moves, today):
                     ],
                 }
             )
-        entries = env["account.move"].create(vals_list)
-        entries.action_post()
-        env["account.move.line"]._reconcile_plan(
-            [
-                receivable
-                + entry.line_ids.filtered(
-                    lambda line, r=receivable: line.account_id == r.account_id
-                )
-                for receivable, entry in zip(receivables, entries, strict=True)
-            ]
-        )
+        post_reconciled(env, vals_list, receivables)
         env.cr.commit()
         env.invalidate_all()
         log(f"  payments: {start + len(chunk)}/{len(plan_)} reconciled")

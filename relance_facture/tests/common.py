@@ -76,8 +76,10 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
         currency=None,
         payment_term=None,
         post=True,
+        company=None,
     ):
-        """A posted customer invoice of ``amount`` (no tax) due on ``due``."""
+        """A posted customer invoice of ``amount`` (no tax) due on ``due``,
+        in ``company`` (the current one by default)."""
         due = fields.Date.to_date(due)
         vals = {
             "move_type": "out_invoice",
@@ -100,7 +102,11 @@ class RelanceCommon(AccountTestInvoicingCommon, MailCommon):
             vals["invoice_payment_term_id"] = payment_term.id
         else:
             vals["invoice_date_due"] = due
-        move = cls.env["account.move"].create(vals)
+        move = (
+            cls.env["account.move"]
+            .with_company(company or cls.env.company)
+            .create(vals)
+        )
         if post:
             move.action_post()
         return move

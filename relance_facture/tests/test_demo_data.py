@@ -191,24 +191,9 @@ class TestDemoData(RelanceCommon):
         other.write({"email": "other@example.com"})
         with freeze_time("2026-01-01"):
             mine = self._relance_invoice(due="2026-01-20")
-            theirs = (
-                self.env["account.move"]
-                .with_company(other)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.customer.id,
-                        "invoice_date": "2026-01-01",
-                        "invoice_date_due": "2026-01-20",
-                        "invoice_line_ids": [
-                            fields.Command.create(
-                                {"name": "Consulting", "price_unit": 800, "tax_ids": []}
-                            )
-                        ],
-                    }
-                )
+            theirs = self._relance_invoice(
+                due="2026-01-20", amount=800, invoice_date="2026-01-01", company=other
             )
-            theirs.action_post()
         with self.mock_mail_gateway(), freeze_time("2026-01-23"):
             self._relance_run()
             self.assertEqual(len((mine | theirs).relance_event_ids), 2)

@@ -244,24 +244,9 @@ class TestStrictness(RelanceCommon):
         other = self.setup_other_company(name="Other Co")["company"]
         self._history(self.customer, [("2026-05-01", 1000.0, None)])
         with freeze_time("2026-01-01"):
-            other_invoice = (
-                self.env["account.move"]
-                .with_company(other)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.customer.id,
-                        "invoice_date": "2026-01-01",
-                        "invoice_date_due": "2026-02-01",
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"name": "x", "price_unit": 300, "tax_ids": []}
-                            )
-                        ],
-                    }
-                )
+            self._relance_invoice(
+                due="2026-02-01", amount=300, invoice_date="2026-01-01", company=other
             )
-            other_invoice.action_post()
         Stat = self.env["relance.partner.stat"]
         with freeze_time(TODAY):
             Stat._relance_refresh(self.customer, self.company, self._day(TODAY))

@@ -70,9 +70,9 @@ class RelanceChannelEmail(models.AbstractModel):
             # the layout is applied to the outgoing email only (as Odoo's
             # message_post does): the message keeps the body the template
             # made, and the sanitizer reads that body, not the layout too
-            mails = template.with_context(mail_notify_force_send=False).send_mail_batch(
-                group.ids, force_send=False, email_layout_xmlid=False
-            )
+            mails = template.with_context(
+                mail_notify_force_send=False, relance_sanitize_once=True
+            ).send_mail_batch(group.ids, force_send=False, email_layout_xmlid=False)
             if not template.email_layout_xmlid:  # else Odoo applied it
                 self._relance_apply_layout(template, mails, EMAIL_LAYOUT)
             mail_by_dispatch = {mail.res_id: mail for mail in mails}

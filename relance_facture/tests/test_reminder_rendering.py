@@ -97,24 +97,25 @@ class TestReminderRendering(RelanceCommon):
     def test_email_in_odoo_layout(self):
         """The email is the one Odoo's ``send_mail_batch`` makes with the
         light layout; the message keeps the body without the layout (as
-        Odoo's message_post does): the sanitizer reads that body only, twice
-        (Odoo's create: column and cache), not the layout."""
+        Odoo's message_post does), sanitized once: Odoo's create would run
+        the sanitizer three times on it (the message's column and cache, the
+        email's cache), and never on the layout."""
         customer = self._relance_customer("Client Layout", "layout@example.com")
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(customer, due="2026-01-20", amount=250.0)
-        html_fields = type(self.env["mail.message"])._fields["body"]
+        html_class = type(self.env["mail.message"]._fields["body"])
+        original = html_class._convert
         calls = []
-        original = type(html_fields)._convert
 
         def counting_convert(field, value, record, validate):
-            if field is html_fields and validate and value:
-                calls.append(value)
+            if field.name == "body" and validate and value:
+                calls.append((field.model_name, value))
             return original(field, value, record, validate)
 
         with (
             self.mock_mail_gateway(),
             freeze_time("2026-01-23"),
-            patch.object(type(html_fields), "_convert", counting_convert),
+            patch.object(html_class, "_convert", counting_convert),
         ):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1)
@@ -126,11 +127,18 @@ class TestReminderRendering(RelanceCommon):
         self.assertNotIn("Powered by", mail.body)
         self.assertIn("Powered by", mail.body_html)
         self.assertEqual(
-            len([body for body in calls if invoice.name in body and "Dear" in body]),
-            2,
-            "the email's body goes through the sanitizer twice (Odoo's create)",
+            [model for model, body in calls if invoice.name in body and "Dear" in body],
+            ["mail.message"],
+            "the email's body goes through the sanitizer once",
         )
+        # stored as Odoo's own path stores it
         template = dispatch.level_id.mail_template_id
+        with freeze_time("2026-01-23"):
+            odoo_plain = template.send_mail_batch(
+                dispatch.ids, email_layout_xmlid=False
+            )
+        self.assertEqual(mail.mail_message_id.body, odoo_plain.mail_message_id.body)
+        self.assertEqual(mail.body, odoo_plain.body)
         with freeze_time("2026-01-23"):
             odoo_mail = template.send_mail_batch(
                 dispatch.ids, email_layout_xmlid="mail.mail_notification_light"

@@ -47,4 +47,5 @@ from . import relance_step_effectiveness
 from . import mail_activity
 from . import mail_thread
 from . import mail_template
+from . import mail_message
 from . import mail_mail

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .html_once import pop_html, store_html
+
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
@@ -20,7 +22,8 @@ class MailActivity(models.Model):
         """Create dunning activities in batches holding one activity per
         record: Odoo subscribes the assignees to a batch's records at once,
         and a customer listed twice (one activity per company) would be
-        subscribed twice (a duplicate follower)."""
+        subscribed twice (a duplicate follower). Their notes are sanitized
+        once (html_once)."""
         rounds = []
         for vals in vals_list:
             key = (vals["res_model_id"], vals["res_id"])
@@ -31,9 +34,13 @@ class MailActivity(models.Model):
             batch[key] = vals
         activities = self.browse()
         for batch in rounds:
-            activities |= self.with_context(mail_activity_quick_update=True).create(
-                list(batch.values())
+            batch_vals = list(batch.values())
+            notes = pop_html(batch_vals, "note")
+            created = self.with_context(mail_activity_quick_update=True).create(
+                batch_vals
             )
+            store_html(created, "note", notes)
+            activities |= created
         return activities
 
     def action_relance_call_outcome(self):

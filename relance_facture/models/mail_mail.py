@@ -1,5 +1,6 @@
 from odoo import api, models
-from odoo.tools import SQL
+
+from .html_once import pop_html, store_html
 
 
 class MailMail(models.Model):
@@ -7,45 +8,17 @@ class MailMail(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """EXTENDS mail: the body of a dunning email is sanitized once.
-
-        Creating an email converts its message body three times (the
-        message's column and cache, and the email's cache of the inherited
-        field), each a full pass of the HTML sanitizer: a tenth of a daily
-        run. With ``relance_sanitize_once`` in the context (the email
-        channel), the emails are created without their message body, which
-        is then converted once by the field itself, as Odoo would store it,
-        and written in one statement. Bodies with embedded images take
-        Odoo's path: the message turns those into attachments."""
+        # EXTENDS mail: a dunning email's body is sanitized once (html_once),
+        # not three times (its message's column and cache, its own cache)
         if not self.env.context.get("relance_sanitize_once"):
             return super().create(vals_list)
-        bodies = [
-            vals.pop("body")
-            if vals.get("body") and "data:image" not in vals["body"]
-            else None
-            for vals in vals_list
-        ]
+        bodies = pop_html(vals_list, "body")
         mails = super().create(vals_list)
-        pending = [
-            (mail.mail_message_id, body)
-            for mail, body in zip(mails, bodies, strict=True)
-            if body is not None
-        ]
-        if pending:
-            field = self.env["mail.message"]._fields["body"]
-            messages = self.env["mail.message"].concat(*(m for m, _b in pending))
-            self.env.execute_query(
-                SQL(
-                    """UPDATE mail_message SET body = bodies.body
-                       FROM (SELECT unnest(%s::int[]) AS id,
-                                    unnest(%s::text[]) AS body) bodies
-                       WHERE mail_message.id = bodies.id""",
-                    messages.ids,
-                    [field.convert_to_column(body, m) for m, body in pending],
-                )
-            )
-            messages.invalidate_recordset(["body"])
-            mails.invalidate_recordset(["body"])
+        messages = self.env["mail.message"].concat(
+            *(mail.mail_message_id for mail in mails)
+        )
+        store_html(messages, "body", bodies)
+        mails.invalidate_recordset(["body"])
         return mails
 
     def write(self, vals):

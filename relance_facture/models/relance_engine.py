@@ -454,12 +454,14 @@ class RelanceEngine(models.AbstractModel):
                 move_bodies.setdefault(move.id, []).append(line)
             partner_bodies.setdefault(dispatch.partner_id.id, []).append(line)
         join = self.env["relance.dispatch"]._relance_join_lines
+        # notes sanitized once (html_once)
+        env = self.sudo().with_context(relance_sanitize_once=True).env
         if move_bodies:
-            self.env["account.move"].browse(move_bodies).sudo()._message_log_batch(
+            env["account.move"].browse(move_bodies)._message_log_batch(
                 {res_id: join(lines) for res_id, lines in move_bodies.items()}
             )
         if partner_bodies:
-            self.env["res.partner"].browse(partner_bodies).sudo()._message_log_batch(
+            env["res.partner"].browse(partner_bodies)._message_log_batch(
                 {res_id: join(lines) for res_id, lines in partner_bodies.items()}
             )
 

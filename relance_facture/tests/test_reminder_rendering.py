@@ -146,3 +146,53 @@ class TestReminderRendering(RelanceCommon):
         self.assertEqual(mail.body_html, odoo_mail.body_html)
         self.assertEqual(mail.subject, odoo_mail.subject)
         self.assertEqual(mail.recipient_ids, odoo_mail.recipient_ids)
+
+    def test_notes_and_calls_sanitized_once(self):
+        """The run's chatter notes and call activities: each note through the
+        sanitizer once (Odoo's create: twice), and stored as Odoo stores it."""
+        with freeze_time("2026-01-17"):
+            invoice = self._relance_invoice(due="2026-01-20", amount=1200)
+        html_class = type(self.env["mail.message"]._fields["body"])
+        original = html_class._convert
+        calls = []
+
+        def counting_convert(field, value, record, validate):
+            if field.sanitize and validate and value and invoice.name in value:
+                calls.append(f"{field.model_name}.{field.name}")
+            return original(field, value, record, validate)
+
+        with (
+            self.mock_mail_gateway(),
+            freeze_time("2026-01-17"),
+            patch.object(html_class, "_convert", counting_convert),
+        ):
+            self._relance_run()
+        call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
+        call = self.customer.activity_ids.filtered(
+            lambda a: a.activity_type_id == call_type
+        )
+        self.assertEqual(len(call), 1)
+        notes = self.env["mail.message"].search(
+            [
+                ("model", "in", ("account.move", "res.partner")),
+                ("res_id", "in", (invoice.id, self.customer.id)),
+                ("body", "ilike", invoice.name),
+                ("message_type", "=", "notification"),
+            ]
+        )
+        self.assertEqual(sorted(notes.mapped("model")), ["account.move", "res.partner"])
+        for note in notes:
+            self.assertIn("<strong>Dunning</strong>", note.body)
+        self.assertIn(invoice.name, call.note)
+        self.assertEqual(
+            sorted(calls),
+            # the call; the email, the invoice's note and the customer's
+            ["mail.activity.note"] + ["mail.message.body"] * 3,
+        )
+        # as Odoo stores them
+        html = call._fields["note"]
+        self.assertEqual(call.note, html.convert_to_cache(call.note, call))
+        for note in notes:
+            self.assertEqual(
+                note.body, note._fields["body"].convert_to_cache(note.body, note)
+            )

@@ -234,6 +234,16 @@ class AccountMove(models.Model):
             expressions=["commercial_partner_id", "relance_next_date"],
             where="relance_next_date IS NOT NULL",
         )
+        # a customer's open invoices, read for every message (the other
+        # open invoices it summarises) and by the statistics: Odoo has no
+        # index on the commercial partner, and a scan grows with the book
+        create_index(
+            self.env.cr,
+            indexname="account_move_relance_customer_invoice_idx",
+            tablename=self._table,
+            expressions=["commercial_partner_id"],
+            where="move_type = 'out_invoice'",
+        )
         return res
 
     # ---- Computes ----

@@ -27,16 +27,18 @@ class RelanceEngine(models.AbstractModel):
         if filters is None:
             filters = self._relance_day_filters(today)
         closed, unmatched = filters
-        query = self.env["account.move"]._search(
-            self._relance_due_domain(today, closed, unmatched)
-        )
+        domain = self._relance_due_domain(today, closed, unmatched)
+        if after:
+            domain.append(("commercial_partner_id", ">", after))
+        # one scan of the day's due invoices (not a sub-query of their ids:
+        # each batch would read them twice)
+        query = self.env["account.move"]._search(domain)
         rows = self.env.execute_query(
             SQL(
-                """SELECT DISTINCT commercial_partner_id FROM account_move
-                   WHERE id IN (%s) AND commercial_partner_id > %s
-                   ORDER BY commercial_partner_id LIMIT %s""",
-                query.subselect(),
-                after,
+                "SELECT DISTINCT %s FROM %s WHERE %s ORDER BY 1 LIMIT %s",
+                SQL.identifier("account_move", "commercial_partner_id"),
+                query.from_clause,
+                query.where_clause,
                 limit,
             )
         )

@@ -248,6 +248,9 @@ class ResPartner(models.Model):
             ._read_group(
                 [
                     ("commercial_partner_id", "in", partner_ids),
+                    # only customer invoices have a dunning state (and the
+                    # customer's index covers them)
+                    ("move_type", "=", "out_invoice"),
                     ("relance_state", "in", list(rank)),
                 ],
                 ["commercial_partner_id", "company_id", "relance_state"],

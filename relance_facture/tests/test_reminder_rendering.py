@@ -94,6 +94,19 @@ class TestReminderRendering(RelanceCommon):
         )
         self.assertIn("render_result = render_result[5:-6]", mixin_source)
 
+    def _relance_count_sanitizer(self, calls):
+        """Patch that appends ``("model.field", value)`` to ``calls`` for
+        each pass of the HTML sanitizer."""
+        html_class = type(self.env["mail.message"]._fields["body"])
+        original = html_class._convert
+
+        def counting_convert(field, value, record, validate):
+            if field.sanitize and validate and value:
+                calls.append((f"{field.model_name}.{field.name}", value))
+            return original(field, value, record, validate)
+
+        return patch.object(html_class, "_convert", counting_convert)
+
     def test_email_in_odoo_layout(self):
         """The email is the one Odoo's ``send_mail_batch`` makes with the
         light layout; the message keeps the body without the layout (as
@@ -103,19 +116,11 @@ class TestReminderRendering(RelanceCommon):
         customer = self._relance_customer("Client Layout", "layout@example.com")
         with freeze_time("2026-01-01"):
             invoice = self._relance_invoice(customer, due="2026-01-20", amount=250.0)
-        html_class = type(self.env["mail.message"]._fields["body"])
-        original = html_class._convert
         calls = []
-
-        def counting_convert(field, value, record, validate):
-            if field.name == "body" and validate and value:
-                calls.append((field.model_name, value))
-            return original(field, value, record, validate)
-
         with (
             self.mock_mail_gateway(),
             freeze_time("2026-01-23"),
-            patch.object(html_class, "_convert", counting_convert),
+            self._relance_count_sanitizer(calls),
         ):
             self._relance_run()
             self.assertEqual(len(self._new_mails), 1)
@@ -127,8 +132,8 @@ class TestReminderRendering(RelanceCommon):
         self.assertNotIn("Powered by", mail.body)
         self.assertIn("Powered by", mail.body_html)
         self.assertEqual(
-            [model for model, body in calls if invoice.name in body and "Dear" in body],
-            ["mail.message"],
+            [name for name, body in calls if invoice.name in body and "Dear" in body],
+            ["mail.message.body"],
             "the email's body goes through the sanitizer once",
         )
         # stored as Odoo's own path stores it
@@ -152,19 +157,11 @@ class TestReminderRendering(RelanceCommon):
         sanitizer once (Odoo's create: twice), and stored as Odoo stores it."""
         with freeze_time("2026-01-17"):
             invoice = self._relance_invoice(due="2026-01-20", amount=1200)
-        html_class = type(self.env["mail.message"]._fields["body"])
-        original = html_class._convert
         calls = []
-
-        def counting_convert(field, value, record, validate):
-            if field.sanitize and validate and value and invoice.name in value:
-                calls.append(f"{field.model_name}.{field.name}")
-            return original(field, value, record, validate)
-
         with (
             self.mock_mail_gateway(),
             freeze_time("2026-01-17"),
-            patch.object(html_class, "_convert", counting_convert),
+            self._relance_count_sanitizer(calls),
         ):
             self._relance_run()
         call_type = self.env.ref("relance_facture.mail_activity_type_relance_call")
@@ -185,7 +182,7 @@ class TestReminderRendering(RelanceCommon):
             self.assertIn("<strong>Dunning</strong>", note.body)
         self.assertIn(invoice.name, call.note)
         self.assertEqual(
-            sorted(calls),
+            sorted(name for name, body in calls if invoice.name in body),
             # the call; the email, the invoice's note and the customer's
             ["mail.activity.note"] + ["mail.message.body"] * 3,
         )

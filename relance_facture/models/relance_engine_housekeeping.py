@@ -2,10 +2,38 @@
 """The daily run's side duties: thank-you emails, unmatched payments,
 statuses of invoices that became late, prescription warnings."""
 
+from collections.abc import Mapping
+
 from odoo import api, fields, models
 from odoo.osv import expression
 
 from ..tools import prescription
+
+
+class _UnmatchedCredits(Mapping):
+    """{(customer id, company id, currency id): reason} of
+    ``_relance_unmatched_credits``, each reason written when it is read: the
+    day's filters are read again for every batch, and only the preview shows
+    the reasons (formatting the amounts of a thousand customers took most of
+    the time)."""
+
+    def __init__(self, env, totals):
+        self._env = env
+        self._totals = totals  # key: (currency, sum of the amounts)
+
+    def __getitem__(self, key):
+        currency, amount = self._totals[key]
+        return self._env._(
+            "Not reminded: %(amount)s received or credited and not yet matched "
+            "with invoices.",
+            amount=currency.format(-amount),
+        )
+
+    def __iter__(self):
+        return iter(self._totals)
+
+    def __len__(self):
+        return len(self._totals)
 
 
 class RelanceEngine(models.AbstractModel):
@@ -71,26 +99,16 @@ class RelanceEngine(models.AbstractModel):
                 ["amount:sum"],
             )
         ]
+        # the customers' commercial partner only (not every column of them)
+        partners = self.env["res.partner"].concat(*(row[0] for row in rows))
+        partners.fetch(["commercial_partner_id"])
         totals = {}
         for partner, company, currency, amount in rows:
             if partner:
-                key = (partner.commercial_partner_id.id, company.id, currency)
-                totals[key] = totals.get(key, 0.0) + amount
-        return {
-            (partner_id, company_id, currency.id): self.env._(
-                "Not reminded: %(amount)s received or credited and not yet matched "
-                "with invoices.",
-                amount=currency.format(-amount),
-            )
-            for (partner_id, company_id, currency), amount in totals.items()
-        }
-
-    @api.model
-    def _relance_unmatched_reason(self, move, unmatched):
-        """Why ``move`` is not reminded today because of an unmatched payment
-        (``unmatched`` from ``_relance_unmatched_credits``), else False."""
-        key = (move.commercial_partner_id.id, move.company_id.id, move.currency_id.id)
-        return unmatched.get(key, False)
+                key = (partner.commercial_partner_id.id, company.id, currency.id)
+                _currency, total = totals.get(key, (currency, 0.0))
+                totals[key] = (currency, total + amount)
+        return _UnmatchedCredits(self.env, totals)
 
     @api.model
     def _relance_skip_domain(self, unmatched, partner_field):

@@ -1,7 +1,7 @@
 import textwrap
 import uuid
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.tools import SQL, is_html_empty
@@ -18,7 +18,38 @@ class _LayoutMessage:
     def __init__(self, body, record_name):
         self.body = body
         self.record_name = record_name
-        self.preview = textwrap.shorten(html_to_inner_content(body), 190)
+        text = html_to_inner_content(body)
+        # the preview is its first 190 characters: shortening the whole body
+        # only wraps text cut away, so a head still over twice that is read
+        head = text[:1000]
+        if len(" ".join(head.split())) > 400:
+            text = head
+        self.preview = textwrap.shorten(text, 190)
+
+
+# Where a layout rendered once puts each email's own values.
+_BODY, _NAME, _PREVIEW = (
+    f"relance-layout-{part}-5f0c2a9e" for part in ("body", "name", "preview")
+)
+
+
+class _LayoutSkeleton:
+    """A layout rendered around markers, filled for each email; ``checked``
+    once a full render of another email of its group gave the same email."""
+
+    def __init__(self, rendered):
+        self.rendered = str(rendered)
+        self.checked = False
+
+    def fill(self, message, body):
+        """The email of ``message``; ``body``: its body, local links made
+        absolute (the markers sit between tags: no link spans them)."""
+        name = message.record_name.replace("/", "-") if message.record_name else ""
+        return Markup(
+            self.rendered.replace(_PREVIEW, escape(message.preview))
+            .replace(_NAME, escape(name))
+            .replace(_BODY, body)
+        )
 
 
 class RelanceChannelEmail(models.AbstractModel):
@@ -95,7 +126,13 @@ class RelanceChannelEmail(models.AbstractModel):
         without layout) inside the layout ``layout_xmlid``, as
         ``send_mail_batch`` would have put it: same values, same language
         and company. The layout reads the message's body, name and preview;
-        ``_LayoutMessage`` gives them without building a ``mail.message``."""
+        ``_LayoutMessage`` gives them without building a ``mail.message``.
+
+        The layout is rendered once per language and company, with markers
+        where the body, name and preview go, then filled for each email. The
+        second email of each group is also rendered in full and compared:
+        a layout that reads anything else of the record (a customised one)
+        is rendered for each email, as Odoo does."""
         if not mails:
             return
         records = self.env[template.model].browse(mails.mapped("res_id"))
@@ -103,17 +140,16 @@ class RelanceChannelEmail(models.AbstractModel):
         companies = records._mail_get_companies(default=self.env.company)
         ir_model = self.env["ir.model"]._get(template.model)
         Render = self.env["mail.render.mixin"]
-        for mail in mails:
-            record = records.browse(mail.res_id)
+        skeletons = {}
+
+        def render(record, message):
             lang = langs.get(record.id)
             model_lang = ir_model.with_context(lang=lang) if lang else ir_model
-            body = model_lang.env["ir.qweb"]._render(
+            return model_lang.env["ir.qweb"]._render(
                 layout_xmlid,
                 {
                     # the body as rendered, as Odoo gives it to the layout
-                    "message": _LayoutMessage(
-                        Markup(mail.body_html), record.display_name
-                    ),
+                    "message": message,
                     "subtype": self.env["mail.message.subtype"].sudo(),
                     "model_description": model_lang.display_name,
                     "record": record,
@@ -127,7 +163,31 @@ class RelanceChannelEmail(models.AbstractModel):
                 },
                 minimal_qcontext=True,
             )
-            mail.body_html = Render._replace_local_links(body)
+
+        markers = _LayoutMessage(Markup(_BODY), _NAME)
+        markers.preview = _PREVIEW
+        for mail in mails:
+            record = records.browse(mail.res_id)
+            message = _LayoutMessage(Markup(mail.body_html), record.display_name)
+            key = (langs.get(record.id), companies.get(record.id))
+            skeleton = skeletons.get(key)
+            if key not in skeletons:
+                skeletons[key] = _LayoutSkeleton(
+                    Render._replace_local_links(render(record, markers))
+                )
+                body = Render._replace_local_links(render(record, message))
+            elif skeleton and skeleton.checked:
+                body = skeleton.fill(message, Render._replace_local_links(message.body))
+            else:
+                body = Render._replace_local_links(render(record, message))
+                filled = skeleton and skeleton.fill(
+                    message, Render._replace_local_links(message.body)
+                )
+                if filled == body:
+                    skeleton.checked = True
+                else:
+                    skeletons[key] = None  # render each email of the group
+            mail.body_html = body
 
     @api.model
     def _relance_ensure_access_tokens(self, moves):

@@ -152,6 +152,66 @@ class TestReminderRendering(RelanceCommon):
         self.assertEqual(mail.subject, odoo_mail.subject)
         self.assertEqual(mail.recipient_ids, odoo_mail.recipient_ids)
 
+    def test_layout_rendered_once_per_language(self):
+        """The layout is rendered once per language and company, then filled
+        with each email's body, name and preview: every email is the one
+        Odoo's ``send_mail_batch`` makes with the light layout, names with
+        a slash or markup included, in English and in French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "in", ("mail", "relance_facture"))]
+        )._update_translations(["fr_FR"])
+        customers = [
+            self._relance_customer(name, f"layout{i}@example.com", lang=lang)
+            for i, (name, lang) in enumerate(
+                [
+                    ("Dupont / Fils", "en_US"),
+                    ("<b>Martin</b> & Cie", "en_US"),
+                    ("Durand SA", "en_US"),
+                    ("Lefèvre / Frères", "fr_FR"),
+                    ("Moreau & Associés", "fr_FR"),
+                ]
+            )
+        ]
+        with freeze_time("2026-01-01"):
+            for i, customer in enumerate(customers):
+                self._relance_invoice(customer, due="2026-01-20", amount=100.0 + i)
+        IrQweb = type(self.env["ir.qweb"])
+        original = IrQweb._render
+        layouts = []
+
+        def counting_render(qweb, template, values=None, **options):
+            if template == "mail.mail_notification_light":
+                layouts.append(qweb.env.lang)
+            return original(qweb, template, values, **options)
+
+        with (
+            self.mock_mail_gateway(),
+            freeze_time("2026-01-23"),
+            patch.object(IrQweb, "_render", counting_render),
+        ):
+            self._relance_run()
+            self.assertEqual(len(self._new_mails), 5)
+        # per language: the markers, the first email, the second one checked
+        self.assertEqual(sorted(layouts), ["en_US"] * 3 + ["fr_FR"] * 3)
+        dispatches = self.env["relance.dispatch"].search(
+            [("partner_id", "in", [c.id for c in customers]), ("channel", "=", "email")]
+        )
+        self.assertEqual(len(dispatches), 5)
+        for dispatch in dispatches:
+            template = dispatch.level_id.mail_template_id
+            with freeze_time("2026-01-23"):
+                odoo_mail = template.send_mail_batch(
+                    dispatch.ids, email_layout_xmlid="mail.mail_notification_light"
+                )
+            self.assertEqual(dispatch.mail_id.body_html, odoo_mail.body_html)
+            self.assertNotIn("relance-layout-", dispatch.mail_id.body_html)
+        for dispatch in dispatches:
+            powered = (
+                "Powered by" if dispatch.partner_id.lang == "en_US" else "Généré par"
+            )
+            self.assertIn(powered, dispatch.mail_id.body_html)
+
     def test_notes_and_calls_sanitized_once(self):
         """The run's chatter notes and call activities: each note through the
         sanitizer once (Odoo's create: twice), and stored as Odoo stores it."""

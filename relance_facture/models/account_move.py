@@ -483,7 +483,9 @@ class AccountMove(models.Model):
             self.move_type == "out_invoice"
             and self.state == "posted"
             and self.payment_state in ("not_paid", "partial")
-            and self.company_currency_id.compare_amounts(self.amount_residual, 0) > 0
+            # amount_residual is in the company's currency (read through the
+            # company: the related company_currency_id costs a compute)
+            and self.company_id.currency_id.compare_amounts(self.amount_residual, 0) > 0
         )
 
     def _relance_can_remind(self, today):

@@ -3,9 +3,10 @@ from functools import partial
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools.misc import format_date, formatLang
+from odoo.tools.misc import format_date
 
 from ..tools.memo import memoized
+from ..tools.money import money_formatter
 
 
 class RelanceChannelPhone(models.AbstractModel):
@@ -83,7 +84,7 @@ class RelanceChannelPhone(models.AbstractModel):
             in by_customer
         ).unlink()
         model_id = self.env["ir.model"]._get_id("res.partner")
-        money = memoized(partial(formatLang, self.env))
+        money = memoized(money_formatter(self.env))
         format_day = memoized(partial(format_date, self.env))
         call_days = {}
         vals_list = []

@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
 from ..tools.memo import memoized
+from ..tools.money import money_formatter
 from .relance_access import check_relance_user, check_user_writes
 from .relance_event import CHANNELS
 
@@ -215,8 +216,9 @@ class RelanceDispatch(models.Model):
     def _compute_invoice_table_html(self):
         # amounts and dates formatted as Odoo's monetary and date widgets
         # print them, without the widgets' per-value machinery (a reminder
-        # holds dozens of values), each value once for the batch
-        money = memoized(partial(formatLang, self.env))
+        # holds dozens of values), each value once for the batch, amounts
+        # with the language's separators read once (tools/money.py)
+        money = memoized(money_formatter(self.env))
         day = memoized(partial(format_date, self.env))
         for dispatch in self:
             currency = dispatch.currency_id

@@ -42,25 +42,41 @@ class RelancePlanner(models.AbstractModel):
         minimum gap has not come yet.
         """
         result = {}
-        steps_cache = {}
+        steps_cache, levels, thresholds = {}, {}, {}
+
+        def level_facts(level):
+            # (sent without validation, customer-facing), once per step
+            if level not in levels:
+                levels[level] = (level.auto_send, level._relance_is_customer_facing())
+            return levels[level]
+
         for move in moves:
             if not move._relance_can_remind(today):
                 continue
             profile = move.relance_profile_id
+            company = move.company_id
             if profile not in steps_cache:
                 steps_cache[profile] = [
                     lvl._relance_step() for lvl in profile.level_ids
                 ]
+            if (profile, company) not in thresholds:
+                thresholds[profile, company] = profile._relance_small_amount_threshold(
+                    company
+                )
             events = move._relance_cycle_events()
-            done_keys, one_step = self._relance_done_levels(move, profile)
+            done_keys, one_step = self._relance_done_levels(move, profile, events)
             one_step = one_step or move.relance_resume_one_step
             # Steps planned in this transaction and not yet sent count as
             # messages of today: a second pass never adds another one.
-            sent = move.relance_event_ids.filtered(
-                lambda e: e.state in ("sent", "draft")
-                and (e.state == "sent" or e.level_id.auto_send)
-                and e.level_id._relance_is_customer_facing()
-            )
+            sent = [
+                e
+                for e in move.relance_event_ids
+                if (
+                    e.state == "sent"
+                    or (e.state == "draft" and level_facts(e.level_id)[0])
+                )
+                and level_facts(e.level_id)[1]
+            ]
             steps = steps_cache[profile]
             if move._relance_plan_line():
                 # the customer agreed on the dates: no courtesy reminder
@@ -72,16 +88,15 @@ class RelancePlanner(models.AbstractModel):
                 done_keys=done_keys,
                 one_step=one_step,
                 pending=any(
-                    e.state == "draft" and not e.level_id.auto_send for e in events
+                    e.state == "draft" and not level_facts(e.level_id)[0]
+                    for e in events
                 ),
                 last_message_date=max(
                     (e.message_date or e.date for e in sent), default=None
                 ),
-                min_gap_days=move.company_id.relance_min_gap_days,
+                min_gap_days=company.relance_min_gap_days,
                 residual=move.amount_residual_signed,
-                small_threshold=profile._relance_small_amount_threshold(
-                    move.company_id
-                ),
+                small_threshold=thresholds[profile, company],
             )
             if force and not plan.due_step and plan.next_step:
                 plan = ladder.Plan(plan.next_step, plan.next_step, today)
@@ -89,13 +104,17 @@ class RelancePlanner(models.AbstractModel):
         return result
 
     @api.model
-    def _relance_done_levels(self, move, profile):
+    def _relance_done_levels(self, move, profile, events=None):
         """Steps of ``profile`` behind ``move``. After a change of profile,
         the steps done under the old one count for the steps of the same rank
         of the new one (nothing is sent again), and until a first step of the
-        new profile is done the invoice moves one step at a time."""
-        events = move._relance_cycle_events()
+        new profile is done the invoice moves one step at a time.
+        ``events``: the invoice's cycle events, when the caller has them."""
+        if events is None:
+            events = move._relance_cycle_events()
         done = events.level_id
+        if all(e.level_id.profile_id == profile for e in events):
+            return done.ids, False
         foreign = events.filtered(
             lambda e: e.state != "cancelled" and e.level_id.profile_id != profile
         )

@@ -21,6 +21,7 @@ from . import test_pay_now
 from . import test_call_hours
 from . import test_phone_first
 from . import test_reminder_rendering
+from . import test_money_formatter
 from . import test_day_plan
 from . import test_day_concurrency
 from . import test_day_batches

@@ -3,7 +3,7 @@
 #
 #   ./scripts/benchmark.sh [--customers N] [--invoices M] [--seed S] [--db NAME]
 #                          [--keep-db] [--ref REV] [--mode cron|direct] [--profile]
-#                          [--tracemalloc]
+#                          [--tracemalloc] [--floor]
 #
 # Benchmarks a snapshot of relance_facture taken at the start (the working tree,
 # or the commit REV with --ref), so that edits made meanwhile do not mix in.
@@ -16,18 +16,21 @@
 # fresh process). Prints a summary, one "BENCHMARK_JSON {...}" line and writes
 # var/benchmark-<date>.json. Exits 3 when a target of the issue is missed. The
 # copy is dropped unless --keep-db, the book is kept. Odoo's log:
-# var/log/benchmark.log.
+# var/log/benchmark.log. --floor then times Odoo writing the day's records
+# again (scripts/floor.py, rolled back): the part of the run that is Odoo's
+# own; var/floor-<date>.json.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/book.sh
 source "$ROOT/scripts/book.sh"
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 db=relance_bench_$(date +%Y%m%d_%H%M%S)_$$ keep_db="" ref=""
 customers=1000 invoices=10 seed=42
 declare -a run=()
+floor=""
 while [ $# -gt 0 ]; do
   case $1 in
     --customers) [ $# -ge 2 ] || usage 2; customers=$2; shift ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --profile | --tracemalloc) run+=("$1") ;;
     --db) [ $# -ge 2 ] || usage 2; db=$2; shift ;;
     --keep-db) keep_db=1 ;;
+    --floor) floor=1 ;;
     --ref) [ $# -ge 2 ] || usage 2; ref=$2; shift ;;
     -h | --help) usage ;;
     *) warn "unknown option: $1"; usage 2 ;;
@@ -82,6 +86,11 @@ say "Timing today's daily run, then a same-day re-run"
 bench --phase run "${gen[@]}" "${run[@]}" --book "$book" \
   --copy-seconds "$book_copy_seconds" --install-seconds "$book_install_seconds"
 rc=$?
+if [ -n "$floor" ] && [ "$rc" -le 3 ]; then
+  say "Timing Odoo writing the day's records again (scripts/floor.py, rolled back)"
+  "$PYTHON" "$ROOT/scripts/floor.py" --db "$db" --addons-path="$ODOO_ADDONS,$ADDON_PARENT" \
+    --json "$VAR/floor-$(date +%F).json" 2> >(tee -a "$log" >&2) || rc=1
+fi
 trap - INT TERM
 cleanup
 exit "$rc"

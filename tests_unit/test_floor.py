@@ -26,8 +26,9 @@ def test_report_lists_steps_and_total():
                 "ms_per_email": 3.0,
             },
         ],
-        "write_seconds": 3.5,
-        "write_ms_per_email": 7.0,
+        "total_seconds": 3.5,
+        "total_ms_per_email": 7.0,
+        "write_seconds": 2.0,
     }
     lines = floor.report(result)
     assert lines[0] == "The day's records written again by Odoo (day):"
@@ -50,7 +51,11 @@ def test_report_lists_steps_and_total():
         "500",
         "emails",
         "(7.0",
-        "ms/email)",
+        "ms/email;",
+        "writing",
+        "records:",
+        "2.00",
+        "s)",
     ]
 
 

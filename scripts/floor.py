@@ -85,14 +85,6 @@ MAIL_FIELDS = (
     "scheduled_date",
     "state",
 )
-# the invoices' fields that follow their events (relance_engine.EVENT_FOLLOWERS)
-FOLLOWERS = (
-    "relance_level_id",
-    "relance_last_date",
-    "relance_next_level_id",
-    "relance_next_date",
-    "relance_state",
-)
 # each value's customer, to make the records by batches of customers
 CUSTOMER = "_customer"
 # the one step that writes nothing
@@ -121,6 +113,14 @@ def parse_args(argv=None):
     parser.add_argument("--log-level", default="warn")
     parser.add_argument("--json", help="also write the figures to this file")
     return parser.parse_args(argv)
+
+
+def followers():
+    """The invoices' fields that follow their events, as the engine has them
+    (importable once Odoo is bootstrapped)."""
+    from odoo.addons.relance_facture.models.relance_engine import EVENT_FOLLOWERS
+
+    return EVENT_FOLLOWERS
 
 
 def _vals(records, fnames):
@@ -162,7 +162,7 @@ def collect(env):
     event_keys = {event.id: i for i, event in enumerate(events)}
     dispatch_keys = {dispatch.id: i for i, dispatch in enumerate(dispatches)}
     day = {
-        "moves": _vals(moves, FOLLOWERS),
+        "moves": _vals(moves, followers()),
         "events": _vals(events, EVENT_FIELDS),
         "dispatches": _vals(dispatches, DISPATCH_FIELDS),
         "mails": _vals(mails, MAIL_FIELDS),
@@ -219,7 +219,7 @@ def delete(env, records):
     # the invoices' dunning fields back to empty, so that writing them counts
     env.cr.execute(
         "UPDATE account_move SET "
-        + ", ".join(f"{fname} = NULL" for fname in FOLLOWERS)
+        + ", ".join(f"{fname} = NULL" for fname in followers())
         + " WHERE id = ANY(%s)",
         [records["account_move"]],
     )
@@ -298,13 +298,13 @@ def rewrite(env, day, batch_size=BATCH_SIZE):
 def _rewrite_batch(env, steps, of_batch, events, dispatches):
     move_rows = of_batch("moves")
     moves = env["account.move"].browse([vals.pop("id") for _i, vals in move_rows])
-    followers = [moves._fields[fname] for fname in FOLLOWERS]
+    computed = [moves._fields[fname] for fname in followers()]
 
     def create_events():
         # the invoices' dunning fields are written below, as values: their
         # computation is relance_facture's planner, not Odoo's floor
         rows = of_batch("events")
-        with env.protecting(followers, moves):
+        with env.protecting(computed, moves):
             created = env["relance.event"].create([vals for _i, vals in rows])
             env.flush_all()
         events.update(zip((i for i, _vals in rows), created, strict=True))
@@ -313,7 +313,7 @@ def _rewrite_batch(env, steps, of_batch, events, dispatches):
 
     def write_moves():
         # as a compute method sets them (no account.move.write() per invoice)
-        with env.protecting(followers, moves):
+        with env.protecting(computed, moves):
             for move, (_i, values) in zip(moves, move_rows, strict=True):
                 for fname, value in values.items():
                     move[fname] = value
